@@ -1,0 +1,46 @@
+/// Options every suite understands.
+public struct BenchOptions: Sendable {
+    /// Shrinks every size so a suite finishes in seconds (for smoke tests).
+    public var quick: Bool
+    /// A directory for on-disk benchmarks; the suite creates and removes files inside it.
+    public var workDirectory: String
+
+    public init(quick: Bool = false, workDirectory: String = "/tmp") {
+        self.quick = quick
+        self.workDirectory = workDirectory
+    }
+}
+
+/// A named group of benchmarks run by `lattice bench NAME`.
+public struct BenchSuite: Sendable {
+    public let name: String
+    public let summary: String
+    public let run: @Sendable (BenchOptions, (BenchMeasurement) -> Void) throws -> Void
+
+    public init(
+        name: String,
+        summary: String,
+        run: @escaping @Sendable (BenchOptions, (BenchMeasurement) -> Void) throws -> Void
+    ) {
+        self.name = name
+        self.summary = summary
+        self.run = run
+    }
+
+    /// Every suite, in the order `lattice bench all` runs them.
+    public static let all: [BenchSuite] = []
+
+    public static func named(_ name: String) -> BenchSuite? { all.first { $0.name == name } }
+}
+
+/// Wall-clock timing on the monotonic clock.
+public enum Stopwatch {
+    /// Seconds taken by `body`.
+    public static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try body()
+        let d = start.duration(to: clock.now)
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,56 @@
+# Lattice — developer entry points. `make help` lists them.
+#
+# Everything here must work on a machine that has only the Swift toolchain and apt:
+# `deps` installs the Debian packages the C modules link against.
+
+SWIFT        ?= swift
+APT_PACKAGES := libsodium-dev liblmdb-dev libzstd-dev pkg-config
+PKG_MODULES  := libsodium lmdb libzstd
+RELEASE_BIN  := .build/release/lattice
+
+.DEFAULT_GOAL := help
+.PHONY: help deps build release test lint format bench demo clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+deps: ## Install libsodium, LMDB and zstd headers with apt when they are missing
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists $(PKG_MODULES); then \
+		echo "deps: $(PKG_MODULES) present"; \
+	else \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; \
+		elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+		else echo "deps: missing $(APT_PACKAGES) and not root, and sudo is not installed;" \
+			"install them as root: apt-get install $(APT_PACKAGES)" >&2; exit 1; fi; \
+		echo "deps: installing $(APT_PACKAGES) with apt"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null || { \
+			echo "deps: apt-get install failed; run it by hand: apt-get install $(APT_PACKAGES)" >&2; exit 1; }; \
+	fi
+
+build: deps ## Debug build of every target (warnings are errors)
+	$(SWIFT) build --build-tests
+
+release: deps
+	$(SWIFT) build -c release --product lattice
+
+test: deps ## Run every test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+lint: ## Check formatting against .swift-format
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks
+
+format: ## Rewrite sources in place to match .swift-format
+	$(SWIFT) format format --in-place --recursive Package.swift Sources Tests Benchmarks
+
+bench: release ## Run every benchmark (release build); figures are ratios against raw C libraries
+	$(RELEASE_BIN) bench all
+
+demo: build ## Start a local three-node testnet, replicate a write, show the peers
+	@echo "make demo: the three-node testnet demo arrives with the node (issue 6)." >&2
+	@echo "Until then, 'make test' and 'make bench' are the runnable entry points." >&2
+	@exit 1
+
+clean:
+	rm -rf .build

@@ -1,0 +1,68 @@
+// swift-tools-version: 6.2
+//
+// Lattice: an embeddable peer-to-peer replication node.
+//
+// Dependencies point one way: LatticeCore <- LatticeSync <- LatticeNode <- lattice.
+// Each C library is a `.systemLibrary` imported by exactly one wrapper module:
+// CLMDB by LatticeStore, CSodium by LatticeCrypto, CZstd by LatticeCompression.
+
+import PackageDescription
+
+/// Every Lattice target builds in Swift 6 mode with warnings as errors.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Lattice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LatticeCore", targets: ["LatticeCore"]),
+        .executable(name: "lattice", targets: ["lattice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: C system libraries (Debian packages; `make deps` installs them)
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // MARK: Pure modules
+        .target(name: "LatticeCore", swiftSettings: strict),
+
+        // MARK: Wrappers around the C libraries
+        .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+
+        // MARK: Benchmarks and the CLI
+        .target(
+            name: "LatticeBenchmarks",
+            dependencies: ["LatticeCore"],
+            path: "Benchmarks/LatticeBenchmarks",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "lattice",
+            dependencies: [
+                "LatticeCore",
+                "LatticeBenchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "LatticeCoreTests",
+            dependencies: [
+                "LatticeCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
+    ]
+)
