@@ -27,47 +27,6 @@ extension DotFunBacked {
     }
 }
 
-/// A positive-negative counter whose every replica holds one entry, tagged with the dot
-/// of its latest increment. An increment replaces the replica's own entry with its new
-/// running totals, so the state is one entry per replica that ever incremented, and a
-/// removal (clearing the key or a map field) is observed-remove like every other type:
-/// increments concurrent with the removal survive it.
-public struct PNCounter: DotFunBacked {
-    /// A replica's running totals. Wrapping arithmetic: totals are modulo 2^64 and the
-    /// value is their difference as a two's-complement Int64.
-    public struct Entry: Hashable, Sendable {
-        public var increments: UInt64
-        public var decrements: UInt64
-        public init(increments: UInt64, decrements: UInt64) {
-            self.increments = increments
-            self.decrements = decrements
-        }
-    }
-
-    public var fun: DotFun<Entry>
-    public init(fun: DotFun<Entry>) { self.fun = fun }
-
-    public var entries: [Dot: Entry] { fun.entries }
-
-    public var value: Int64 {
-        fun.entries.values.reduce(Int64(0)) { $0 &+ Int64(bitPattern: $1.increments &- $1.decrements) }
-    }
-
-    /// Adds `amount` (negative to decrement) as `dot.replica`.
-    public func incrementDelta(by amount: Int64, dot: Dot) -> Causal<PNCounter> {
-        let own = fun.entries.filter { $0.key.replica == dot.replica }
-        var totals = own.values.reduce(Entry(increments: 0, decrements: 0)) {
-            Entry(increments: $0.increments &+ $1.increments, decrements: $0.decrements &+ $1.decrements)
-        }
-        if amount >= 0 {
-            totals.increments &+= amount.magnitude
-        } else {
-            totals.decrements &+= amount.magnitude
-        }
-        return Self.replacementDelta(dot, totals, replacing: own.keys)
-    }
-}
-
 /// A last-writer-wins register. Writes carry a hybrid-logical-clock timestamp; the value
 /// is the entry with the greatest (timestamp, dot). Concurrent writes both stay in the
 /// store until a later write observes and replaces them, so no write is lost to a merge
