@@ -35,38 +35,49 @@ extension VersionVector {
     }
 }
 
-/// One key's value travelling from one replica to another.
+/// One mutation of one key, pushed eagerly to peers.
 public struct KeyDelta: Hashable, Sendable {
     public var key: String
-    /// The fragment and the exact dots it covers (the new dot plus what it replaced).
+    /// The mutation's own dot.
+    public var dot: Dot
+    /// The fragment and the exact dots it covers (its own dot plus what it replaced).
     public var delta: Causal<CRDTValue>
 
-    public init(key: String, delta: Causal<CRDTValue>) {
+    public init(key: String, dot: Dot, delta: Causal<CRDTValue>) {
         self.key = key
+        self.dot = dot
         self.delta = delta
     }
 }
 
-/// A bounded slice of what a peer lacks, answering that peer's context.
-///
-/// Entries are joined using `senderContext` as their context: the sender's whole context
-/// is truthful about each key it sends (it holds that key's latest state for every dot it
-/// has seen). Only the last batch lets the receiver adopt `senderContext` wholesale — the
-/// "complete up to" mark — because only then has every key behind it arrived.
+/// A peer's answer to our complete vector, in progress on the sender. Key names are
+/// fixed when the answer starts; their states are read as each batch is cut, so they can
+/// only be fresher.
+public struct SyncAnswer: Sendable {
+    var pending: ArraySlice<String>
+    /// What the receiver may adopt once every key has arrived: the sender's context and
+    /// complete vector as they were when the answer started. Not later ones — a key the
+    /// cursor already passed may have changed since, and its new dots were not sent.
+    let markContext: CausalContext
+    let markComplete: VersionVector
+
+    public var remainingKeys: Int { pending.count }
+}
+
+/// A bounded slice of an answer. Entries are joined using `senderContext` (the sender's
+/// context when the batch was cut), which is truthful about every key in the batch.
 public struct SyncBatch: Hashable, Sendable {
     public var entries: [SyncEntry]
     public var senderContext: CausalContext
-    /// True on the batch that completes the answer.
-    public var isLast: Bool
-    /// Resume after this key for the next batch (keys are sent in ascending UTF-8 order).
-    public var cursor: String?
+    /// On the last batch only: the "complete up to" marks.
+    public var mark: Mark?
 
-    public init(entries: [SyncEntry], senderContext: CausalContext, isLast: Bool, cursor: String?) {
-        self.entries = entries
-        self.senderContext = senderContext
-        self.isLast = isLast
-        self.cursor = cursor
+    public struct Mark: Hashable, Sendable {
+        public var context: CausalContext
+        public var complete: VersionVector
     }
+
+    public var isLast: Bool { mark != nil }
 }
 
 public struct SyncEntry: Hashable, Sendable {
