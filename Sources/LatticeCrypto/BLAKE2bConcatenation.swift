@@ -26,16 +26,21 @@ extension BLAKE2b {
             var offset = 0
             for part in parts {
                 part.withUnsafeBytes { bytes in
-                    UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + bytes.count]).copyMemory(from: bytes)
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + bytes.count]).copyMemory(
+                        from: bytes
+                    )
                     offset += bytes.count
                 }
             }
         }
         let rc = joined.withUnsafeBytes { input in
             crypto_generichash(
-                out.bindMemory(to: UInt8.self).baseAddress!, out.count,
-                input.bindMemory(to: UInt8.self).baseAddress, UInt64(input.count),
-                nil, 0
+                out.bindMemory(to: UInt8.self).baseAddress!,
+                out.count,
+                input.bindMemory(to: UInt8.self).baseAddress,
+                UInt64(input.count),
+                nil,
+                0
             )
         }
         precondition(rc == 0, "crypto_generichash failed with valid lengths")

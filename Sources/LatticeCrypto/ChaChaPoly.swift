@@ -47,10 +47,15 @@ public enum ChaChaPoly {
         let rc = out.withUnsafeMutableBufferPointer { o in
             key.withUnsafeBytes { k in
                 crypto_aead_chacha20poly1305_ietf_encrypt(
-                    o.baseAddress!, &outCount,
-                    plaintext, UInt64(plaintext.count),
-                    ad, UInt64(ad.count),
-                    nil, nonce, k.bindMemory(to: UInt8.self).baseAddress!
+                    o.baseAddress!,
+                    &outCount,
+                    plaintext,
+                    UInt64(plaintext.count),
+                    ad,
+                    UInt64(ad.count),
+                    nil,
+                    nonce,
+                    k.bindMemory(to: UInt8.self).baseAddress!
                 )
             }
         }
@@ -59,7 +64,8 @@ public enum ChaChaPoly {
     }
 
     /// Inverse of `seal`.
-    static func open(key: SecretBytes, nonce: [UInt8], ad: [UInt8], ciphertext: [UInt8]) throws(CryptoError) -> [UInt8] {
+    static func open(key: SecretBytes, nonce: [UInt8], ad: [UInt8], ciphertext: [UInt8]) throws(CryptoError) -> [UInt8]
+    {
         try checkKey(key)
         Sodium.ensureInitialised()
         precondition(nonce.count == nonceBytes, "ChaCha20-Poly1305 IETF nonce must be 12 bytes")
@@ -74,11 +80,15 @@ public enum ChaChaPoly {
         let rc = out.withUnsafeMutableBufferPointer { o in
             key.withUnsafeBytes { k in
                 crypto_aead_chacha20poly1305_ietf_decrypt(
-                    o.baseAddress, &outCount,
+                    o.baseAddress,
+                    &outCount,
                     nil,
-                    ciphertext, UInt64(ciphertext.count),
-                    ad, UInt64(ad.count),
-                    nonce, k.bindMemory(to: UInt8.self).baseAddress!
+                    ciphertext,
+                    UInt64(ciphertext.count),
+                    ad,
+                    UInt64(ad.count),
+                    nonce,
+                    k.bindMemory(to: UInt8.self).baseAddress!
                 )
             }
         }
@@ -110,10 +120,15 @@ extension ChaChaPoly {
         let rc = sealed.withUnsafeMutableBytes { out in
             key.withUnsafeBytes { k in
                 crypto_aead_chacha20poly1305_ietf_encrypt(
-                    out.bindMemory(to: UInt8.self).baseAddress!, nil,
-                    zeros, UInt64(zeros.count),
-                    nil, 0,
-                    nil, nonce, k.bindMemory(to: UInt8.self).baseAddress!
+                    out.bindMemory(to: UInt8.self).baseAddress!,
+                    nil,
+                    zeros,
+                    UInt64(zeros.count),
+                    nil,
+                    0,
+                    nil,
+                    nonce,
+                    k.bindMemory(to: UInt8.self).baseAddress!
                 )
             }
         }

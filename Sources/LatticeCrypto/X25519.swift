@@ -16,7 +16,10 @@ public enum X25519 {
     ) throws(CryptoError) -> SecretBytes {
         Sodium.ensureInitialised()
         guard privateKey.count == keyBytes else {
-            throw CryptoError(.invalidKeyLength, "X25519 private key is \(privateKey.count) bytes, expected \(keyBytes)")
+            throw CryptoError(
+                .invalidKeyLength,
+                "X25519 private key is \(privateKey.count) bytes, expected \(keyBytes)"
+            )
         }
         guard publicKey.count == keyBytes else {
             throw CryptoError(.invalidInput, "X25519 public key is \(publicKey.count) bytes, expected \(keyBytes)")

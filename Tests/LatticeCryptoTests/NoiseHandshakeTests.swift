@@ -1,5 +1,6 @@
-@testable import LatticeCrypto
 import Testing
+
+@testable import LatticeCrypto
 
 /// Failure behaviour of the handshake and cipher states: every failure is a typed
 /// `CryptoError` that names the message and the reason.
@@ -51,7 +52,9 @@ import Testing
     @Test func writeMessage_outOfTurn_throwsAndKeepsState() throws {
         var pair = Pair()
         expectError(.handshake, containing: "other party's turn") { _ = try pair.responder.writeMessage(payload: []) }
-        expectError(.handshake, containing: "other party's turn") { _ = try pair.initiator.readMessage([UInt8](repeating: 9, count: 32)) }
+        expectError(.handshake, containing: "other party's turn") {
+            _ = try pair.initiator.readMessage([UInt8](repeating: 9, count: 32))
+        }
         // A call out of turn does not poison the handshake.
         _ = try pair.complete()
     }
@@ -107,7 +110,9 @@ import Testing
         var fresh = Pair()
         _ = try fresh.responder.readMessage(try fresh.initiator.writeMessage(payload: []))
         let message2 = try fresh.responder.writeMessage(payload: [])
-        expectError(.handshake, containing: "shorter than the 96") { _ = try fresh.initiator.readMessage(Array(message2.prefix(95))) }
+        expectError(.handshake, containing: "shorter than the 96") {
+            _ = try fresh.initiator.readMessage(Array(message2.prefix(95)))
+        }
     }
 
     @Test func oversizedMessages_areRejected() throws {
@@ -116,7 +121,9 @@ import Testing
         expectError(.handshake, containing: "over the Noise limit of 65535") { _ = try pair.responder.readMessage(big) }
         var writer = Pair()
         let payload = [UInt8](repeating: 1, count: NoiseLimits.messageBytesMax - 31)
-        expectError(.handshake, containing: "over the limit of 65535") { _ = try writer.initiator.writeMessage(payload: payload) }
+        expectError(.handshake, containing: "over the limit of 65535") {
+            _ = try writer.initiator.writeMessage(payload: payload)
+        }
     }
 
     @Test func largestHandshakePayloads_fitEveryMessage() throws {
@@ -136,7 +143,9 @@ import Testing
         var message1 = [UInt8](repeating: 0, count: 32)
         message1[0] = 1
         _ = try pair.responder.readMessage(message1)
-        expectError(.handshake, containing: "ephemeral key is invalid") { _ = try pair.responder.writeMessage(payload: []) }
+        expectError(.handshake, containing: "ephemeral key is invalid") {
+            _ = try pair.responder.writeMessage(payload: [])
+        }
     }
 
     // MARK: Transport cipher states
@@ -146,13 +155,23 @@ import Testing
         var (a, b) = try pair.complete()
         let first = try a.send.encrypt(plaintext: [1])
         let second = try a.send.encrypt(plaintext: [2])
-        expectError(.authenticationFailed, containing: "did not verify") { _ = try b.receive.decrypt(ciphertext: second) }
+        expectError(.authenticationFailed, containing: "did not verify") {
+            _ = try b.receive.decrypt(ciphertext: second)
+        }
         #expect(b.receive.nonce == 0)
         #expect(try b.receive.decrypt(ciphertext: first) == [1])
         #expect(try b.receive.decrypt(ciphertext: second) == [2])
-        // Each direction has its own key.
-        let reply = try b.send.encrypt(plaintext: [3])
-        #expect(throws: CryptoError.self) { var r = a.send; _ = try r.decrypt(ciphertext: reply) }
+    }
+
+    @Test func transport_eachDirectionHasItsOwnKey() throws {
+        var pair = Pair()
+        var (a, b) = try pair.complete()
+        // Both send states are at nonce 0: equal ciphertexts would mean a shared key.
+        let fromInitiator = try a.send.encrypt(plaintext: [3])
+        let fromResponder = try b.send.encrypt(plaintext: [3])
+        #expect(fromInitiator != fromResponder)
+        #expect(try a.receive.decrypt(ciphertext: fromResponder) == [3])
+        #expect(try b.receive.decrypt(ciphertext: fromInitiator) == [3])
     }
 
     @Test func transport_enforcesMessageLimits() throws {
@@ -163,7 +182,9 @@ import Testing
         #expect(sealed.count == NoiseLimits.messageBytesMax)
         #expect(try b.receive.decrypt(ciphertext: sealed) == largest)
         expectError(.invalidInput, containing: "fragment") { _ = try a.send.encrypt(plaintext: largest + [0]) }
-        expectError(.invalidInput, containing: "more than the limit") { _ = try b.receive.decrypt(ciphertext: sealed + [0]) }
+        expectError(.invalidInput, containing: "more than the limit") {
+            _ = try b.receive.decrypt(ciphertext: sealed + [0])
+        }
     }
 
     @Test func cipherState_refusesTheReservedNonce() throws {
@@ -173,7 +194,9 @@ import Testing
         #expect(try receiver.decrypt(ciphertext: try sender.encrypt(plaintext: [1])) == [1])
         #expect(sender.nonce == UInt64.max)
         expectError(.nonceExhausted, containing: "2^64-1") { _ = try sender.encrypt(plaintext: [2]) }
-        expectError(.nonceExhausted, containing: "2^64-1") { _ = try receiver.decrypt(ciphertext: [UInt8](repeating: 0, count: 16)) }
+        expectError(.nonceExhausted, containing: "2^64-1") {
+            _ = try receiver.decrypt(ciphertext: [UInt8](repeating: 0, count: 16))
+        }
     }
 
     @Test func rekey_changesKeyKeepsNonceAndBothSidesStayInStep() throws {
@@ -185,7 +208,10 @@ import Testing
         #expect(a.send.nonce == 1)
         let afterRekey = try a.send.encrypt(plaintext: [2])
         #expect(try stale.encrypt(plaintext: [2]) != afterRekey)
-        #expect(throws: CryptoError.self) { var r = b.receive; _ = try r.decrypt(ciphertext: afterRekey) }
+        #expect(throws: CryptoError.self) {
+            var r = b.receive
+            _ = try r.decrypt(ciphertext: afterRekey)
+        }
         b.receive.rekey()
         #expect(try b.receive.decrypt(ciphertext: afterRekey) == [2])
     }

@@ -1,5 +1,6 @@
-@testable import LatticeCrypto
 import Testing
+
+@testable import LatticeCrypto
 
 /// Known-answer tests for the primitives under Noise. Expected values come from the RFCs
 /// named, or (where no RFC vector exists) from Python 3.11's `hmac` + `hashlib.blake2b`,
@@ -72,7 +73,12 @@ import Testing
     @Test func chaChaPoly_usesNoiseNonceEncoding() throws {
         let key = SecretBytes(Array(0x80...0x9f))
         #expect(ChaChaPoly.noiseNonce(0x0102_0304_0506_0708) == bytes(hex: "000000000807060504030201"))
-        let sealed = try ChaChaPoly.encrypt(key: key, nonce: 0x0102_0304_0506_0708, ad: Array("ad".utf8), plaintext: Array("hello".utf8))
+        let sealed = try ChaChaPoly.encrypt(
+            key: key,
+            nonce: 0x0102_0304_0506_0708,
+            ad: Array("ad".utf8),
+            plaintext: Array("hello".utf8)
+        )
         #expect(hex(sealed) == "9cd482d73f66b9aee8b1c75f13eaba65dc338f93e9")
     }
 
@@ -92,7 +98,10 @@ import Testing
     /// `REKEY(k)` = first 32 bytes of ENCRYPT(k, 2^64-1, "", 32 zeros); Python `cryptography`.
     @Test func chaChaPoly_rekeyMatchesNoiseDefinition() {
         let key = SecretBytes(Array(0x80...0x9f))
-        #expect(hex(ChaChaPoly.rekeyed(key).unprotectedCopy()) == "36e46008eb0307440e53380252ff08acee37f755a497ac7c35edb27a75e784de")
+        #expect(
+            hex(ChaChaPoly.rekeyed(key).unprotectedCopy())
+                == "36e46008eb0307440e53380252ff08acee37f755a497ac7c35edb27a75e784de"
+        )
     }
 
     // MARK: HMAC-BLAKE2b and HKDF
@@ -100,45 +109,65 @@ import Testing
     @Test func hmacBLAKE2b_matchesPythonHmac() {
         let data = Array("The quick brown fox jumps over the lazy dog".utf8)
         let key64 = HMACBLAKE2b.authenticate(key: Array(0..<64) as [UInt8], data: data)
-        #expect(hex(key64.unprotectedCopy()) == """
-            04ee7426defe6a0b873ebc0a47f31391324e13534aaea631564fcac3659e94fe\
-            6bd07501e39038dfa63d0140c6b03c2cb1bf715764bc9807894474141d58f81e
-            """)
+        #expect(
+            hex(key64.unprotectedCopy()) == """
+                04ee7426defe6a0b873ebc0a47f31391324e13534aaea631564fcac3659e94fe\
+                6bd07501e39038dfa63d0140c6b03c2cb1bf715764bc9807894474141d58f81e
+                """
+        )
         // A key longer than the 128-byte block is hashed first (RFC 2104 section 2).
         let key200 = HMACBLAKE2b.authenticate(key: Array(0..<200) as [UInt8], data: data)
-        #expect(hex(key200.unprotectedCopy()) == """
-            7b6d593626fdbf17325c34e2e415d85c4fe0bfa9264d3e6037b146acdd2544b0\
-            bec787e5a214533833c0e0f8386f6f3a46a1566cac5917652e8a0ad0b1bd8e99
-            """)
+        #expect(
+            hex(key200.unprotectedCopy()) == """
+                7b6d593626fdbf17325c34e2e415d85c4fe0bfa9264d3e6037b146acdd2544b0\
+                bec787e5a214533833c0e0f8386f6f3a46a1566cac5917652e8a0ad0b1bd8e99
+                """
+        )
         let empty = HMACBLAKE2b.authenticate(key: [UInt8](), data: [UInt8]())
-        #expect(hex(empty.unprotectedCopy()) == """
-            198cd2006f66ff83fbbd913f78aca2251caf4f19fe9475aade8cf2091b99a684\
-            66775177424f58286886cbae8229644cec747237d4b721735485e17372fdf59c
-            """)
+        #expect(
+            hex(empty.unprotectedCopy()) == """
+                198cd2006f66ff83fbbd913f78aca2251caf4f19fe9475aade8cf2091b99a684\
+                66775177424f58286886cbae8229644cec747237d4b721735485e17372fdf59c
+                """
+        )
     }
 
     @Test func noiseHKDF_matchesSection4_3() {
         let chainingKey = SecretBytes([UInt8](repeating: 0x11, count: 64))
-        let (one, two, three) = NoiseHKDF.deriveThree(chainingKey: chainingKey, inputKeyMaterial: [UInt8](repeating: 0x22, count: 32))
-        #expect(hex(one.unprotectedCopy()) == """
-            f40cb5e07d2427ba7f73913ac1fda74f774012188c442e04d7b6738430612e57\
-            3151cce099cd56d36e167cfa2761a052518e82dd02e45be173470479d72f544c
-            """)
-        #expect(hex(two.unprotectedCopy()) == """
-            acdbfbc9fca30a9a12e37d7c6dc98d203af3dadc116d8aec4d51491ffe8c370e\
-            d6593becd2f5bbf31ca7b8983fdf4cb3031a9d331a038a007de628a416c55915
-            """)
-        #expect(hex(three.unprotectedCopy()) == """
-            54b0eb2eb9af4a8e98b77ad6428586833bfc156c84d4480cd7fafc47231f7ff2\
-            7546fec2ec4e5b4041ae9e431bab416dade6c147b597cae32ccf06f15b65173f
-            """)
-        let (twoOne, twoTwo) = NoiseHKDF.deriveTwo(chainingKey: chainingKey, inputKeyMaterial: [UInt8](repeating: 0x22, count: 32))
+        let (one, two, three) = NoiseHKDF.deriveThree(
+            chainingKey: chainingKey,
+            inputKeyMaterial: [UInt8](repeating: 0x22, count: 32)
+        )
+        #expect(
+            hex(one.unprotectedCopy()) == """
+                f40cb5e07d2427ba7f73913ac1fda74f774012188c442e04d7b6738430612e57\
+                3151cce099cd56d36e167cfa2761a052518e82dd02e45be173470479d72f544c
+                """
+        )
+        #expect(
+            hex(two.unprotectedCopy()) == """
+                acdbfbc9fca30a9a12e37d7c6dc98d203af3dadc116d8aec4d51491ffe8c370e\
+                d6593becd2f5bbf31ca7b8983fdf4cb3031a9d331a038a007de628a416c55915
+                """
+        )
+        #expect(
+            hex(three.unprotectedCopy()) == """
+                54b0eb2eb9af4a8e98b77ad6428586833bfc156c84d4480cd7fafc47231f7ff2\
+                7546fec2ec4e5b4041ae9e431bab416dade6c147b597cae32ccf06f15b65173f
+                """
+        )
+        let (twoOne, twoTwo) = NoiseHKDF.deriveTwo(
+            chainingKey: chainingKey,
+            inputKeyMaterial: [UInt8](repeating: 0x22, count: 32)
+        )
         #expect(twoOne.constantTimeEquals(one))
         #expect(twoTwo.constantTimeEquals(two))
         let (emptyOne, _) = NoiseHKDF.deriveTwo(chainingKey: chainingKey, inputKeyMaterial: [UInt8]())
-        #expect(hex(emptyOne.unprotectedCopy()) == """
-            b58a83a7e2104cdf50baaf9c50b340f5918965ad48f8918d0229875fde74555e\
-            24f9a36732b2a07623dffab60751ad2b834689b3165498cef84c83dac40c0d4f
-            """)
+        #expect(
+            hex(emptyOne.unprotectedCopy()) == """
+                b58a83a7e2104cdf50baaf9c50b340f5918965ad48f8918d0229875fde74555e\
+                24f9a36732b2a07623dffab60751ad2b834689b3165498cef84c83dac40c0d4f
+                """
+        )
     }
 }

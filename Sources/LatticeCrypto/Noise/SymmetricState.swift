@@ -26,7 +26,10 @@ struct NoiseSymmetricState: Sendable {
 
     /// `MixKey(input_key_material)`.
     mutating func mixKey(_ inputKeyMaterial: SecretBytes) {
-        let (newChainingKey, tempKey) = NoiseHKDF.deriveTwo(chainingKey: chainingKey, inputKeyMaterial: inputKeyMaterial)
+        let (newChainingKey, tempKey) = NoiseHKDF.deriveTwo(
+            chainingKey: chainingKey,
+            inputKeyMaterial: inputKeyMaterial
+        )
         chainingKey = newChainingKey
         cipher = NoiseCipherState(key: tempKey.prefix(ChaChaPoly.keyBytes))
     }
