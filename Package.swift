@@ -36,6 +36,7 @@ let package = Package(
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+        .target(name: "LatticeCompression", dependencies: ["CZstd"], swiftSettings: strict),
 
         // MARK: Benchmarks and the CLI
         .target(
@@ -64,5 +65,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "LatticeCompressionTests",
+            dependencies: [
+                "LatticeCompression",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
