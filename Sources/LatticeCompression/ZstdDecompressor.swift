@@ -92,11 +92,14 @@ public final class ZstdDecompressor {
         sizeHint: Int?
     ) throws(CompressionError) -> [UInt8] {
         var result: [UInt8] = []
-        result.reserveCapacity(min(sizeHint ?? scratch.count, outputBytesMax))
+        // The declared size is only a hint: it may lie (within the limit), so the first
+        // allocation is also capped by `ZstdLimits.initialCapacityBytesMax`; growth doubles.
+        result.reserveCapacity(min(sizeHint ?? scratch.count, outputBytesMax, ZstdLimits.initialCapacityBytesMax))
         var input = ZSTD_inBuffer(src: source.baseAddress, size: source.count, pos: 0)
         while true {
             // One byte past the limit is enough to know the limit was passed.
-            let room = min(scratch.count, outputBytesMax - result.count + 1)
+            let allowed = outputBytesMax - result.count
+            let room = allowed < scratch.count ? allowed + 1 : scratch.count
             var output = ZSTD_outBuffer(dst: scratch.baseAddress, size: room, pos: 0)
             let inputBefore = input.pos
             let remaining = ZSTD_decompressStream(context, &output, &input)

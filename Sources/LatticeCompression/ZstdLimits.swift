@@ -14,4 +14,8 @@ public enum ZstdLimits {
     /// Largest dictionary accepted. zstd's trainer defaults to 110 KiB; 1 MiB leaves room
     /// while bounding the memory one dictionary (and its digested forms) can take.
     public static let dictionaryBytesMax = 1 << 20
+    /// Largest first allocation for decompressed output, whatever the frame header declares.
+    /// A header may claim any size up to the caller's limit without containing it; past
+    /// this, memory grows only as bytes are actually decoded (doubling, capped by the limit).
+    public static let initialCapacityBytesMax = 4 << 20
 }

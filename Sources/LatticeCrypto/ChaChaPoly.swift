@@ -34,7 +34,9 @@ public enum ChaChaPoly {
 
     /// The 12-byte IETF nonce for Noise counter `n`: 4 zero bytes, then `n` little-endian.
     static func noiseNonce(_ n: UInt64) -> [UInt8] {
-        [0, 0, 0, 0] + (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) }
+        var nonce = [UInt8](repeating: 0, count: nonceBytes)
+        for index in 0..<8 { nonce[4 + index] = UInt8(truncatingIfNeeded: n >> (8 * UInt64(index))) }
+        return nonce
     }
 
     /// The AEAD with an arbitrary 12-byte nonce (for RFC 8439 test vectors).

@@ -44,6 +44,27 @@ import Testing
         #expect(throws: CompressionError.self) { try Zstd.decompress(frame, outputBytesMax: 4_095) }
     }
 
+    /// Inputs larger than the biggest window (8 MiB, what level 19 uses) become frames whose
+    /// back-references span the whole window; they decode under `ZstdLimits.windowLogMax`.
+    @Test(arguments: [1, 3, ZstdLimits.levelMax])
+    func largeInput_beyondTheWindow_roundTrips(level: Int) throws {
+        let size = 9 << 20
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(size + 64)
+        var counter = 0
+        while bytes.count < size {
+            bytes += Array("key/\(counter) = a value that repeats with a counter\n".utf8)
+            counter += 1
+        }
+        let frame = Zstd.compress(bytes, level: level)
+        #expect(try Zstd.decompress(frame, outputBytesMax: 16 << 20) == bytes)
+    }
+
+    @Test func unboundedLimit_isAccepted() throws {
+        let bytes = Array("no practical limit".utf8)
+        #expect(try Zstd.decompress(Zstd.compress(bytes, level: 3), outputBytesMax: Int.max) == bytes)
+    }
+
     @Test func anyCollection_isAccepted() throws {
         let bytes = Array("a frame that arrives as a slice or a lazy collection".utf8)
         let frame = [0xff, 0xff] + Zstd.compress(bytes, level: 3)
