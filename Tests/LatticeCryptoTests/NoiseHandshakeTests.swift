@@ -231,3 +231,40 @@ import Testing
         #expect(rekeys == 2)
     }
 }
+
+/// Random bytes in place of messages 2 and 3: always a typed error, never a crash or a
+/// completed handshake. Deterministic (SplitMix64 from a fixed seed, printed on failure).
+@Suite struct NoiseRandomMessageTests {
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let seed: UInt64 = 0x1a77_1ce0
+
+    @Test func randomMessages2And3_areRejected() throws {
+        var random = SplitMix64(state: Self.seed)
+        for round in 0..<300 {
+            let length = Int.random(in: 0...400, using: &random)
+            let garbage = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            var pair = NoiseHandshakeTests.Pair()
+            _ = try pair.responder.readMessage(try pair.initiator.writeMessage(payload: []))
+            #expect(throws: CryptoError.self, "seed \(Self.seed) round \(round)") {
+                try pair.initiator.readMessage(garbage)
+            }
+            var second = NoiseHandshakeTests.Pair()
+            _ = try second.responder.readMessage(try second.initiator.writeMessage(payload: []))
+            _ = try second.initiator.readMessage(try second.responder.writeMessage(payload: []))
+            #expect(throws: CryptoError.self, "seed \(Self.seed) round \(round)") {
+                try second.responder.readMessage(garbage)
+            }
+            #expect(!second.responder.isComplete)
+        }
+    }
+}

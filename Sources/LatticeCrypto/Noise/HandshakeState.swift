@@ -240,7 +240,7 @@ extension NoiseHandshake {
         let code: CryptoError.Code = error.code == .authenticationFailed ? .authenticationFailed : .handshake
         var detail = error.message
         if error.code == .authenticationFailed {
-            detail += " (the peer may use another network name, wire version or protocol, or the bytes were altered)"
+            detail += "; the peer may use another network name, wire version or protocol"
         }
         let wrapped = CryptoError(code, "Noise \(role) failed on \(Self.messageNames[index]): \(detail)")
         failure = wrapped
