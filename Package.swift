@@ -37,6 +37,7 @@ let package = Package(
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+        .target(name: "LatticeCompression", dependencies: ["CZstd"], swiftSettings: strict),
 
         // MARK: Benchmarks and the CLI
         .target(
@@ -69,6 +70,14 @@ let package = Package(
             name: "LatticeSyncTests",
             dependencies: [
                 "LatticeSync",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeCompressionTests",
+            dependencies: [
+                "LatticeCompression",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
