@@ -34,6 +34,7 @@ let package = Package(
         // MARK: Pure modules
         .target(name: "LatticeCore", swiftSettings: strict),
         .target(name: "LatticeSync", dependencies: ["LatticeCore"], swiftSettings: strict),
+        .target(name: "LatticeSimulation", dependencies: ["LatticeCore", "LatticeSync"], swiftSettings: strict),
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
@@ -50,6 +51,7 @@ let package = Package(
             name: "lattice",
             dependencies: [
                 "LatticeCore",
+                "LatticeSimulation",
                 "LatticeBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -72,6 +74,11 @@ let package = Package(
                 "LatticeSync",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeSimulationTests",
+            dependencies: ["LatticeSimulation", "LatticeSync", "LatticeCore"],
             swiftSettings: strict
         ),
         .testTarget(

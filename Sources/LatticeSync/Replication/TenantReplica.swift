@@ -121,13 +121,23 @@ public struct TenantReplica: Sendable {
         // Each key was joined against the context as it stood before this batch; the
         // received dots join it afterwards, in one step.
         context.formUnion(CausalContext(dots: received))
-        if let mark = batch.mark {
-            context.formUnion(mark.context)
-            complete.merge(mark.complete)
-            receivingAnswer = false
-        } else {
-            receivingAnswer = true
-        }
+        receivingAnswer = true
+        if let mark = batch.mark { adopt(mark) }
+    }
+
+    /// Adopts an answer's completeness marks. Only once every batch of the answer has been
+    /// received: the marks claim that every key behind them has arrived.
+    public mutating func adopt(_ mark: SyncBatch.Mark) {
+        context.formUnion(mark.context)
+        complete.merge(mark.complete)
+        receivingAnswer = false
+    }
+
+    /// Gives up on a half-received answer (its peer went away or timed out). What arrived
+    /// stays joined — every join is valid on its own — but no mark was adopted, so the
+    /// complete vector still shows what is missing and the next answer resends it.
+    public mutating func abandonAnswer() {
+        receivingAnswer = false
     }
 
     // MARK: Garbage collection by causal stability
