@@ -43,7 +43,7 @@ let package = Package(
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore"],
+            dependencies: ["LatticeCore", "LatticeSimulation"],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),

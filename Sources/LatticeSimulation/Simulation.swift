@@ -21,6 +21,10 @@ public struct Simulation {
         public var roundIntervalMilliseconds: UInt64 = 500
         /// Keys per tenant that writes pick from (few, so writes collide).
         public var keys: Int = 12
+        /// Whether writes are pushed eagerly; off, replication is anti-entropy rounds alone.
+        public var eagerPush = true
+        /// Whether the first half of the nodes also share the restricted `secret` tenant.
+        public var secretTenant = true
 
         public init(nodes: Int, seed: UInt64, faults: Faults) {
             self.nodes = nodes
@@ -74,7 +78,7 @@ public struct Simulation {
         self.options = options
         rng = SplitMix64(seed: options.seed)
         let n = options.nodes
-        let readers = Set(0..<max(1, n / 2))
+        let readers = options.secretTenant ? Set(0..<max(1, n / 2)) : []
         engines = (0..<n).map { i in
             let peers = (0..<n).filter { $0 != i }.map { j in
                 PeerPolicy(

@@ -159,6 +159,7 @@ extension Simulation {
     private mutating func perform(_ outputs: [SyncEngine.Output], at i: Int) {
         for output in outputs {
             guard case let .send(to, message) = output else { continue }
+            if case .push = message, !options.eagerPush { continue }
             let j = Self.index(to)
             checker.sent(message, to: j, at: now)
             let bytes = SyncCodec.encode(message)
