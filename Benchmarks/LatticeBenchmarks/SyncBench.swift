@@ -9,7 +9,8 @@ import LatticeSimulation
 ///   al., "Randomized Rumor Spreading", 2000; pull alone takes about log2(N) + ln(N)).
 extension BenchSuite {
     static let sync = BenchSuite(name: "sync", summary: "Replication: rounds to converge against log2(N)") {
-        options, emit in
+        options,
+        emit in
         let sizes = options.quick ? [8, 32] : [8, 32, 128, 512, 1_024]
         for n in sizes { emit(convergence(nodes: n, seeds: options.quick ? 2 : 3)) }
     }
@@ -33,7 +34,11 @@ extension BenchSuite {
             x /= 2
         }
         return BenchMeasurement(
-            name: "sync.convergence.rounds-per-node.n=\(n)", value: total / Double(seeds), unit: "rounds",
-            baseline: "log2(n)", baselineValue: log2n)
+            name: "sync.convergence.rounds-per-node.n=\(n)",
+            value: total / Double(seeds),
+            unit: "rounds",
+            baseline: "log2(n)",
+            baselineValue: log2n
+        )
     }
 }

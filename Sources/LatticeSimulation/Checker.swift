@@ -24,7 +24,9 @@ struct Checker {
 
     mutating func sent(_ message: SyncMessage, to node: Int, at time: UInt64) {
         if message.tenant == "secret" && !secretReaders.contains(node) {
-            violations.append("t=\(time): a message about tenant secret was sent to n\(node + 1), which may not read it")
+            violations.append(
+                "t=\(time): a message about tenant secret was sent to n\(node + 1), which may not read it"
+            )
         }
     }
 
@@ -37,7 +39,9 @@ struct Checker {
                 let before = live[i][tenant] ?? []
                 let back = now.intersection(removed[i][tenant] ?? [])
                 if let d = back.first {
-                    violations.append("t=\(time): dot \(d) came back at n\(i + 1) in \(tenant) after it was removed there")
+                    violations.append(
+                        "t=\(time): dot \(d) came back at n\(i + 1) in \(tenant) after it was removed there"
+                    )
                 }
                 removed[i][tenant, default: []].formUnion(before.subtracting(now))
                 live[i][tenant] = now
@@ -62,8 +66,10 @@ struct Checker {
     func firstDifference(_ engines: [SyncEngine]) -> String? {
         for (i, e) in engines.enumerated() {
             for (tenant, replica) in e.tenants {
-                for (key, state) in oracle[tenant] ?? [:] where replica[key] != (state.store.isEmpty ? nil : state.store) {
-                    return "n\(i + 1) \(tenant)/\(key): has \(replica[key].map(String.init(describing:)) ?? "nothing"), "
+                for (key, state) in oracle[tenant] ?? [:]
+                where replica[key] != (state.store.isEmpty ? nil : state.store) {
+                    return
+                        "n\(i + 1) \(tenant)/\(key): has \(replica[key].map(String.init(describing:)) ?? "nothing"), "
                         + "every acknowledged write gives \(state.store)"
                 }
                 for key in replica.liveKeys where oracle[tenant]?[key] == nil {

@@ -48,7 +48,10 @@ struct EventQueue {
         return (top.time, top.event)
     }
 
-    private static func before(_ a: (time: UInt64, seq: UInt64, event: Event), _ b: (time: UInt64, seq: UInt64, event: Event))
+    private static func before(
+        _ a: (time: UInt64, seq: UInt64, event: Event),
+        _ b: (time: UInt64, seq: UInt64, event: Event)
+    )
         -> Bool
     {
         (a.time, a.seq) < (b.time, b.seq)

@@ -30,7 +30,10 @@ public struct Faults: OptionSet, Hashable, Sendable, CustomStringConvertible {
         self = []
         for raw in list.split(separator: ",") {
             let name = raw.trimmingCharacters(in: " ")
-            if name == "all" { formUnion(.all); continue }
+            if name == "all" {
+                formUnion(.all)
+                continue
+            }
             if name == "none" { continue }
             guard let f = Self.names.first(where: { $0.0 == name || $0.0.hasPrefix(name) && name.count >= 4 })?.1 else {
                 let known = Self.names.map(\.0).joined(separator: ", ")

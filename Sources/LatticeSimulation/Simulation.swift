@@ -83,7 +83,10 @@ public struct Simulation {
             let peers = (0..<n).filter { $0 != i }.map { j in
                 PeerPolicy(
                     id: Self.name(j),
-                    permissions: ["shared": .readWrite, "secret": readers.contains(i) && readers.contains(j) ? .readWrite : []])
+                    permissions: [
+                        "shared": .readWrite, "secret": readers.contains(i) && readers.contains(j) ? .readWrite : [],
+                    ]
+                )
             }
             let mine = readers.contains(i) ? Self.tenants : ["shared"]
             var engine = SyncEngine(replica: Self.replica(i), tenants: mine, peers: peers)
@@ -98,7 +101,9 @@ public struct Simulation {
 
     static func name(_ i: Int) -> String { "n\(i + 1)" }
     static func index(_ name: String) -> Int { Int(name.dropFirst())! - 1 }
-    static func replica(_ i: Int) -> ReplicaID { ReplicaID(high: 0x5133_0000_0000_0000 | UInt64(i + 1), low: UInt64(i + 1)) }
+    static func replica(_ i: Int) -> ReplicaID {
+        ReplicaID(high: 0x5133_0000_0000_0000 | UInt64(i + 1), low: UInt64(i + 1))
+    }
 }
 
 func formatted(_ x: Double) -> String {

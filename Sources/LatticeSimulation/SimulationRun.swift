@@ -31,9 +31,16 @@ extension Simulation {
 
     private func report(converged: Bool, rounds: Int, after ms: UInt64) -> Report {
         Report(
-            seed: options.seed, converged: converged, roundsToConverge: rounds,
-            roundsPerNode: Double(rounds) / Double(options.nodes), virtualMillisecondsToConverge: ms,
-            messages: stats.messages, bytesSent: stats.bytes, writes: stats.writes, violations: checker.violations)
+            seed: options.seed,
+            converged: converged,
+            roundsToConverge: rounds,
+            roundsPerNode: Double(rounds) / Double(options.nodes),
+            virtualMillisecondsToConverge: ms,
+            messages: stats.messages,
+            bytesSent: stats.bytes,
+            writes: stats.writes,
+            violations: checker.violations
+        )
     }
 
     private mutating func schedule() {
@@ -98,7 +105,9 @@ extension Simulation {
         let k = Int.random(in: 0..<options.keys, using: &rng)
         let op = randomOperation(forKey: k)
         let stamp = HLCTimestamp(wallMilliseconds: now, logical: UInt16(i))
-        guard let (delta, outputs) = try? engines[i].write(tenant: tenant, key: "key\(k)", op, at: stamp) else { return }
+        guard let (delta, outputs) = try? engines[i].write(tenant: tenant, key: "key\(k)", op, at: stamp) else {
+            return
+        }
         stats.writes += 1
         checker.acknowledged(tenant, delta)
         perform(outputs, at: i)
@@ -180,7 +189,10 @@ extension Simulation {
         }
         queue.push(.deliver(from: i, to: j, bytes: bytes), at: now + delay)
         if f.contains(.duplication) && Int.random(in: 0..<100, using: &rng) < 3 {
-            queue.push(.deliver(from: i, to: j, bytes: bytes), at: now + delay + UInt64.random(in: 1...300, using: &rng))
+            queue.push(
+                .deliver(from: i, to: j, bytes: bytes),
+                at: now + delay + UInt64.random(in: 1...300, using: &rng)
+            )
         }
     }
 

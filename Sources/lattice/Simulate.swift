@@ -26,7 +26,9 @@ struct Simulate: ParsableCommand {
     var runs: Int = 1
 
     func validate() throws {
-        guard nodes >= 2 && nodes <= 4096 else { throw ValidationError("--nodes must be between 2 and 4096; got \(nodes)") }
+        guard nodes >= 2 && nodes <= 4096 else {
+            throw ValidationError("--nodes must be between 2 and 4096; got \(nodes)")
+        }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1; got \(runs)") }
         do { _ = try Faults(parsing: faults) } catch { throw ValidationError(error.description) }
     }
@@ -43,7 +45,9 @@ struct Simulate: ParsableCommand {
             if !report.converged || !report.violations.isEmpty { failed += 1 }
         }
         if failed > 0 {
-            print("\(failed) of \(runs) runs failed; replay one with: lattice simulate --nodes \(nodes) --faults \(faults) --seed SEED")
+            print(
+                "\(failed) of \(runs) runs failed; replay one with: lattice simulate --nodes \(nodes) --faults \(faults) --seed SEED"
+            )
             throw ExitCode.failure
         }
     }

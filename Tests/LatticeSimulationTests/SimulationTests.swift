@@ -20,8 +20,10 @@ struct SimulationTests {
             options.faultPhaseMilliseconds = 15_000
             var sim = Simulation(options)
             let report = sim.run()
-            #expect(report.converged && report.violations.isEmpty,
-                    "replay: lattice simulate --nodes 4 --writes 120 --faults \(faults) --seed \(seed)\n\(report)")
+            #expect(
+                report.converged && report.violations.isEmpty,
+                "replay: lattice simulate --nodes 4 --writes 120 --faults \(faults) --seed \(seed)\n\(report)"
+            )
         }
     }
 

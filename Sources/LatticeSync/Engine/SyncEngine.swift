@@ -115,7 +115,12 @@ public struct SyncEngine: Sendable {
 
     /// Performs a local write. Returns the delta (what the shell persists before it
     /// acknowledges) and the outputs (pushes to peers, the change notification).
-    public mutating func write(tenant: String, key: String, _ op: CRDTOperation, at timestamp: HLCTimestamp)
+    public mutating func write(
+        tenant: String,
+        key: String,
+        _ op: CRDTOperation,
+        at timestamp: HLCTimestamp
+    )
         throws(ReplicaError) -> (delta: KeyDelta, outputs: [Output])
     {
         guard tenants[tenant] != nil else {
@@ -153,7 +158,8 @@ public struct SyncEngine: Sendable {
         }
     }
 
-    private mutating func answer(_ tenant: String, round: UInt64, complete: VersionVector, to peer: String) -> [Output] {
+    private mutating func answer(_ tenant: String, round: UInt64, complete: VersionVector, to peer: String) -> [Output]
+    {
         guard peers[peer]!.policy.may(.read, tenant) else {
             counters.unreadableTenantMessages += 1
             return []
@@ -223,7 +229,12 @@ public struct SyncEngine: Sendable {
         return [
             .send(
                 to: peer,
-                .refused(tenant: tenant, code: "write_denied", message: "this node does not accept writes to \(tenant) from you"))
+                .refused(
+                    tenant: tenant,
+                    code: "write_denied",
+                    message: "this node does not accept writes to \(tenant) from you"
+                )
+            )
         ]
     }
 

@@ -45,11 +45,17 @@ public enum SyncCodec {
 
     public static func decode(_ bytes: some Collection<UInt8>) throws(CodecError) -> SyncMessage {
         guard bytes.count <= SyncLimits.messageBytesMax else {
-            throw CodecError(.limitExceeded, "sync message is \(bytes.count) bytes; the limit is \(SyncLimits.messageBytesMax)", offset: 0)
+            throw CodecError(
+                .limitExceeded,
+                "sync message is \(bytes.count) bytes; the limit is \(SyncLimits.messageBytesMax)",
+                offset: 0
+            )
         }
         var r = ByteReader(bytes)
         let v = try r.byte("sync message version")
-        guard v == version else { throw r.error(.unsupported, "sync message version \(v); this build reads \(version)") }
+        guard v == version else {
+            throw r.error(.unsupported, "sync message version \(v); this build reads \(version)")
+        }
         let kindByte = try r.byte("sync message kind")
         guard let kind = SyncMessage.Kind(rawValue: kindByte) else {
             throw r.error(.unsupported, "unknown sync message kind \(kindByte)")
@@ -64,7 +70,10 @@ public enum SyncCodec {
             let round = try r.varint("round")
             let sequence = try r.varint("batch sequence")
             guard sequence <= UInt64(SyncLimits.batchesPerAnswerMax) else {
-                throw r.error(.limitExceeded, "batch sequence \(sequence); the limit is \(SyncLimits.batchesPerAnswerMax)")
+                throw r.error(
+                    .limitExceeded,
+                    "batch sequence \(sequence); the limit is \(SyncLimits.batchesPerAnswerMax)"
+                )
             }
             m = .batch(tenant: tenant, round: round, sequence: UInt32(sequence), try batch(&r))
         case .push:
@@ -78,7 +87,8 @@ public enum SyncCodec {
             m = .refused(
                 tenant: tenant,
                 code: try r.string("refusal code", max: SyncLimits.refusalTextBytesMax),
-                message: try r.string("refusal message", max: SyncLimits.refusalTextBytesMax))
+                message: try r.string("refusal message", max: SyncLimits.refusalTextBytesMax)
+            )
         }
         guard r.isAtEnd else { throw r.error(.trailingBytes, "\(r.remaining) bytes after the sync message") }
         return m
@@ -100,7 +110,9 @@ public enum SyncCodec {
             let version = try vector(&r, "key version")
             entries.append(SyncEntry(key: key, state: KeyState(value: value, version: version)))
         }
-        let sender = try CRDTCodec.decodeContext(try r.lengthPrefixed("sender context", max: SyncLimits.messageBytesMax))
+        let sender = try CRDTCodec.decodeContext(
+            try r.lengthPrefixed("sender context", max: SyncLimits.messageBytesMax)
+        )
         var mark: SyncBatch.Mark?
         switch try r.byte("mark flag") {
         case 0: mark = nil

@@ -45,7 +45,11 @@ public struct TenantReplica: Sendable {
     // MARK: Local writes and eager push
 
     /// Performs `operation` on `key` as this replica and returns the delta to push.
-    public mutating func write(_ key: String, _ operation: CRDTOperation, at timestamp: HLCTimestamp)
+    public mutating func write(
+        _ key: String,
+        _ operation: CRDTOperation,
+        at timestamp: HLCTimestamp
+    )
         throws(ReplicaError) -> KeyDelta
     {
         guard key.utf8.count <= CoreLimits.keyBytesMax else {
@@ -103,7 +107,8 @@ public struct TenantReplica: Sendable {
         let page = answer.pending.prefix(limit)
         answer.pending = answer.pending.dropFirst(page.count)
         let entries = page.compactMap { k in keys[k].map { SyncEntry(key: k, state: $0) } }
-        let mark = answer.pending.isEmpty
+        let mark =
+            answer.pending.isEmpty
             ? SyncBatch.Mark(context: answer.markContext, complete: answer.markComplete) : nil
         return SyncBatch(entries: entries, senderContext: context, mark: mark)
     }
