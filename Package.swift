@@ -33,6 +33,7 @@ let package = Package(
 
         // MARK: Pure modules
         .target(name: "LatticeCore", swiftSettings: strict),
+        .target(name: "LatticeSync", dependencies: ["LatticeCore"], swiftSettings: strict),
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
@@ -64,5 +65,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "LatticeSyncTests",
+            dependencies: [
+                "LatticeSync",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
