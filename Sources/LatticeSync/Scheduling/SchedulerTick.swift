@@ -96,7 +96,10 @@ extension SyncScheduler {
             }
         }
         guard let best else {
-            let why = peers.isEmpty ? "no peers" : "all round slots busy; waiting for answers"
+            let inFlight = roundsInFlight
+            let why =
+                peers.isEmpty
+                ? "no peers" : inFlight > 0 ? "waiting for \(inFlight) round(s) in flight" : "nothing due"
             return (now + preset.tickDelayMax, why)
         }
         let allInSync = peers.values.allSatisfy { !$0.isBusy && $0.pushDueAt == nil && $0.consecutiveFailures == 0 }
