@@ -66,7 +66,7 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
     var state: PeerState = .connecting
     var stateReason = "added; first round due now"
     var consecutiveFailures = 0
-    var missing: [Tenant: MissingEstimate] = [:]
+    private(set) var missing: [Tenant: MissingEstimate] = [:]
     var lastSuccess: Duration?
     var nextRoundAt: Duration?
     var nextRoundReason = "first contact"
@@ -79,9 +79,25 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
         self.nextRoundAt = now
     }
 
-    var missingEntries: UInt64 { missing.values.reduce(0) { $0 &+ $1.entries } }
-    var missingBytes: UInt64 { missing.values.reduce(0) { $0 &+ $1.bytes } }
+    /// Sums over ``missing``, kept in step by ``setMissing(_:_:)`` so events stay O(1) in tenants.
+    private(set) var missingEntries: UInt64 = 0
+    private(set) var missingBytes: UInt64 = 0
     var isBusy: Bool { !missing.isEmpty }
+
+    /// Replaces one tenant's estimate (`nil` or all-zero clears it), keeping the sums.
+    mutating func setMissing(_ tenant: Tenant, _ estimate: MissingEstimate?) {
+        if let old = missing[tenant] {
+            missingEntries &-= old.entries
+            missingBytes &-= old.bytes
+        }
+        guard let estimate, estimate.entries > 0 || estimate.bytes > 0 else {
+            missing[tenant] = nil
+            return
+        }
+        missing[tenant] = estimate
+        missingEntries &+= estimate.entries
+        missingBytes &+= estimate.bytes
+    }
 
     /// Batch for the next round: `batchGain` × BDP, clamped to the preset.
     ///
@@ -134,7 +150,7 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
                 estimate.bytes = UInt64(Double(estimate.bytes) * kept)
             }
             estimate.entries -= taken
-            if estimate.entries == 0 { missing[tenant] = nil } else { missing[tenant] = estimate }
+            setMissing(tenant, estimate.entries == 0 ? nil : estimate)
         }
     }
 

@@ -12,13 +12,13 @@
 ///
 /// | event                                    | effect                                                     | directives                         |
 /// |------------------------------------------|------------------------------------------------------------|------------------------------------|
-/// | ``addPeer(_:now:)``                      | peer due at once, state `connecting`                       | `scheduleNextTick` if sooner       |
-/// | ``missingEstimate(peer:tenant:entries:bytes:now:)`` > 0 | next round pulled in to `busyRoundDelay` (unless backing off) | `scheduleNextTick` if sooner |
-/// | ``localWrite(now:)``                     | each connected peer gets a push due after its coalescing window (∝ SRTT) | `scheduleNextTick` if sooner |
+/// | ``addPeer(_:now:)``                      | peer due at once, state `connecting`                       | `scheduleNextTick` if changed       |
+/// | ``missingEstimate(peer:tenant:entries:bytes:now:)`` > 0 | next round pulled in to `busyRoundDelay` (unless backing off) | `scheduleNextTick` if changed |
+/// | ``localWrite(now:)``                     | each connected peer gets a push due after its coalescing window (∝ SRTT) | `scheduleNextTick` if changed |
 /// | ``tick(now:)``                           | due pushes; due peers started, most missing first, then stalest, then lowest SRTT, up to `roundsInFlightMax` | `pushNow`, `startRound`, always one `scheduleNextTick` |
-/// | ``roundCompleted(peer:bytes:entries:rtt:now:)`` | RTT (unless a retry: Karn), goodput, failure rate; backoff reset; next round after `busyRoundDelay` if still missing, else an idle delay that doubles up to `idleRoundDelayMax` | `scheduleNextTick` if sooner |
-/// | ``roundFailed(peer:_:now:using:)``       | failure rate; timeouts double RTO; full-jitter backoff; `unreachable` after enough attempts | `scheduleNextTick` if sooner |
-/// | ``connectionChanged(peer:to:now:using:)`` | state `connecting` / `connected`; `lost` counts as a failure | `scheduleNextTick` if sooner |
+/// | ``roundCompleted(peer:bytes:entries:rtt:now:)`` | RTT (unless a retry: Karn), goodput, failure rate; backoff reset; next round after `busyRoundDelay` if still missing, else an idle delay that doubles up to `idleRoundDelayMax` | `scheduleNextTick` if changed |
+/// | ``roundFailed(peer:_:now:using:)``       | failure rate; timeouts double RTO; full-jitter backoff; `unreachable` after enough attempts | `scheduleNextTick` if changed |
+/// | ``connectionChanged(peer:to:now:using:)`` | state `connecting` / `connected`; `lost` counts as a failure | `scheduleNextTick` if changed |
 ///
 /// `startRound` carries the batch size (≈ bandwidth-delay product, see `PeerSchedule.batchBytes`),
 /// the zstd level (``CompressionLadder``) and a timeout (RTO + transfer time). The shell must

@@ -12,7 +12,7 @@ extension SyncScheduler {
             )
         }
         peers[peer] = PeerSchedule(link: LinkEstimator(parameters: preset.link), now: now)
-        return rescheduleIfSooner(now)
+        return rescheduleIfNeeded(now)
     }
 
     /// Stops scheduling `peer`. Answers for its rounds are ignored from now on.
@@ -68,7 +68,7 @@ extension SyncScheduler {
             "last round ok: \(entries) entries, \(humanBytes(bytes)) in \(elapsed.humanReadable)"
         planNextRound(&schedule, now: now)
         peers[peer] = schedule
-        return rescheduleIfSooner(now)
+        return rescheduleIfNeeded(now)
     }
 
     /// The round in flight to `peer` failed. Backs off with full jitter drawn from `rng`.
@@ -85,7 +85,7 @@ extension SyncScheduler {
         if failure == .timeout { schedule.link.timerExpired() }
         enterBackoff(&schedule, reason: failure.description, now: now, using: &rng)
         peers[peer] = schedule
-        return rescheduleIfSooner(now)
+        return rescheduleIfNeeded(now)
     }
 
     /// Local data changed: every connected peer gets an eager push after its coalescing window.
@@ -98,7 +98,7 @@ extension SyncScheduler {
             }
             peers[peer]?.pushDueAt = now + schedule.coalesceWindow(preset)
         }
-        return rescheduleIfSooner(now)
+        return rescheduleIfNeeded(now)
     }
 
     /// The last vector exchange says `peer` lacks `entries` entries (about `bytes` bytes, 0 if
@@ -114,7 +114,7 @@ extension SyncScheduler {
         let now = advance(to: now)
         guard var schedule = peers[peer] else { return [] }
         if entries == 0 && bytes == 0 {
-            schedule.missing[tenant] = nil
+            schedule.setMissing(tenant, nil)
         } else {
             guard schedule.missing[tenant] != nil || schedule.missing.count < SchedulingLimits.tenantsPerPeerMax else {
                 throw SchedulerError(
@@ -123,7 +123,7 @@ extension SyncScheduler {
                         + "\(SchedulingLimits.tenantsPerPeerMax) tenants (tenantsPerPeerMax); clear settled tenants"
                 )
             }
-            schedule.missing[tenant] = MissingEstimate(entries: entries, bytes: bytes)
+            schedule.setMissing(tenant, MissingEstimate(entries: entries, bytes: bytes))
         }
         if schedule.isBusy, schedule.inFlight == nil, schedule.consecutiveFailures == 0 {
             let due = now + preset.busyRoundDelay
@@ -134,7 +134,7 @@ extension SyncScheduler {
             }
         }
         peers[peer] = schedule
-        return rescheduleIfSooner(now)
+        return rescheduleIfNeeded(now)
     }
 
     /// The transport connection to `peer` changed. An unexpected loss fails any round in flight
@@ -164,7 +164,7 @@ extension SyncScheduler {
             enterBackoff(&schedule, reason: "connection lost: \(reason)", now: now, using: &rng)
         }
         peers[peer] = schedule
-        return rescheduleIfSooner(now)
+        return rescheduleIfNeeded(now)
     }
 }
 

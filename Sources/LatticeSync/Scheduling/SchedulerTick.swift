@@ -83,17 +83,18 @@ extension SyncScheduler {
 
     /// The earliest thing that will need the scheduler, and why.
     func nextWake(now: Duration) -> (at: Duration, reason: String) {
-        var best: (at: Duration, reason: String)?
-        func consider(_ at: Duration, _ reason: @autoclosure () -> String) {
-            if best.map({ at < $0.at }) ?? true { best = (at, reason()) }
+        // Earliest (time, peer, is-a-push); ties go to the lower peer, so the reason is deterministic.
+        var earliest: (at: Duration, peer: Peer, push: Bool)?
+        func consider(_ at: Duration, _ peer: Peer, push: Bool) {
+            if earliest.map({ (at, peer) < ($0.at, $0.peer) }) ?? true { earliest = (at, peer, push) }
         }
         let canStart = roundsInFlight < preset.roundsInFlightMax
-        for peer in peers.keys.sorted() {
-            let schedule = peers[peer]!
-            if let due = schedule.pushDueAt { consider(due, "eager push to \(peer) after coalescing") }
-            if canStart, schedule.inFlight == nil, let due = schedule.nextRoundAt {
-                consider(due, "round to \(peer): \(schedule.nextRoundReason)")
-            }
+        for (peer, schedule) in peers {
+            if let due = schedule.pushDueAt { consider(due, peer, push: true) }
+            if canStart, schedule.inFlight == nil, let due = schedule.nextRoundAt { consider(due, peer, push: false) }
+        }
+        let best = earliest.map { e in
+            (at: e.at, reason: e.push ? "eager push to \(e.peer) after coalescing" : "round to \(e.peer): \(peers[e.peer]!.nextRoundReason)")
         }
         guard let best else {
             let inFlight = roundsInFlight
@@ -114,11 +115,15 @@ extension SyncScheduler {
         return .scheduleNextTick(after: delay, reason: wake.reason)
     }
 
-    /// A `scheduleNextTick` if something now needs the scheduler sooner than the tick already asked for.
-    mutating func rescheduleIfSooner(_ now: Duration) -> [Directive] {
+    /// A `scheduleNextTick` when the tick already asked for is no longer right: something needs the
+    /// scheduler sooner, or nothing needs it until later (so the tick would wake up for nothing).
+    /// A tick is never pushed later while something is due by then, so a stream of events cannot
+    /// starve it.
+    mutating func rescheduleIfNeeded(_ now: Duration) -> [Directive] {
         let wake = nextWake(now: now)
         let at = now + min(max(wake.at - now, preset.tickDelayMin), preset.tickDelayMax)
-        guard scheduledTickAt.map({ at < $0 }) ?? true else { return [] }
+        if let scheduled = scheduledTickAt, at >= scheduled, wake.at <= scheduled { return [] }
+        if let scheduled = scheduledTickAt, at == scheduled { return [] }
         return [schedule(wake, now: now)]
     }
 }
