@@ -7,15 +7,18 @@
 /// huge backlog cannot starve one with a small backlog: every active tenant is visited in every
 /// round, and over many rounds each gets bytes in proportion to its weight.
 ///
-/// Here a "round" of DRR is one anti-entropy round with one peer: ``plan(_:budgetBytes:)`` takes
-/// the tenants' pending batch sizes and the round's byte budget (``SyncScheduler``'s `batchBytes`)
-/// and returns which batches to send, in order. Quanta are `budgetBytes · weight / Σ weights` of
-/// the active tenants, so one visit to every tenant spends at most the budget; visits repeat
-/// within a round while budget remains and some head still fits. Deficits persist between rounds
-/// (keep one `TenantScheduler` per link), which is what makes large batches fair over time.
+/// Here the DRR service order runs on across anti-entropy rounds with one peer, and each round
+/// takes the next `budgetBytes` of it: ``plan(_:budgetBytes:)`` is given the tenants' pending batch
+/// sizes and the round's byte budget (``SyncScheduler``'s `batchBytes`) and returns which batches
+/// to send, in order. When the next batch does not fit in what is left of the budget the round
+/// ends there, and the next round resumes at that very tenant without crediting it again — so
+/// the grants over many rounds are exactly DRR's output, cut into budget-sized pieces. Quanta are
+/// `budgetBytes · weight / Σ weights` of the active tenants, so one full cycle over every tenant
+/// fits into about one round: with batches no larger than its quantum, every backlogged tenant
+/// sends in every round. Keep one `TenantScheduler` per link.
 ///
 /// A batch larger than the whole budget is granted alone, as a round's first grant, once its
-/// tenant has earned a full budget of deficit — it is never starved, and never split.
+/// tenant's deficit covers a full budget — it is never starved, and never split.
 public struct TenantScheduler<Tenant: Hashable & Comparable & Sendable>: Sendable {
     /// One tenant's queue as the round begins.
     public struct Queue: Hashable, Sendable {
@@ -36,6 +39,11 @@ public struct TenantScheduler<Tenant: Hashable & Comparable & Sendable>: Sendabl
     public struct Grant: Hashable, Sendable {
         public var tenant: Tenant
         public var bytes: Int
+
+        public init(tenant: Tenant, bytes: Int) {
+            self.tenant = tenant
+            self.bytes = bytes
+        }
     }
 
     /// Largest weight honoured. A ratio beyond 1000:1 is indistinguishable from starving the light
@@ -44,7 +52,8 @@ public struct TenantScheduler<Tenant: Hashable & Comparable & Sendable>: Sendabl
     public static var weightMax: Int { 1000 }
 
     private var deficits: [Tenant: Int] = [:]
-    private var lastVisited: Tenant?
+    /// The tenant the next round starts with, and whether it already had its quantum for this visit.
+    private var cursor: (tenant: Tenant, credited: Bool)?
 
     public init() {}
 
@@ -53,39 +62,37 @@ public struct TenantScheduler<Tenant: Hashable & Comparable & Sendable>: Sendabl
 
     /// The batches to send this round, in order, spending at most `budgetBytes` (except a single
     /// oversized batch, see the type's documentation). The caller removes granted batches from
-    /// the fronts of its queues. A tenant listed twice is taken at its first listing.
+    /// the fronts of its queues. A tenant listed twice is taken at its first listing; weights are
+    /// clamped to `1...weightMax`.
     public mutating func plan(_ queues: [Queue], budgetBytes: Int) -> [Grant] {
-        var round = DRRRound(queues: activeQueues(queues), budget: max(0, budgetBytes), deficits: deficits)
-        round.run()
-        // Tenants whose queues are empty (or absent) forfeit their deficits.
-        deficits = round.deficits.filter { round.activeTenants.contains($0.key) && $0.value > 0 }
-        if let visited = round.lastVisited { lastVisited = visited }
-        return round.grants
-    }
-
-    /// Tenants with pending batches, sorted, rotated to start just after the last one visited.
-    private func activeQueues(_ queues: [Queue]) -> [Queue] {
         var seen = Set<Tenant>()
         let active = queues.filter { !$0.pendingBatchBytes.isEmpty && seen.insert($0.tenant).inserted }
             .sorted { $0.tenant < $1.tenant }
-        guard let last = lastVisited, let start = active.firstIndex(where: { $0.tenant > last }) else { return active }
-        return Array(active[start...] + active[..<start])
+        var round = DRRRound(queues: active, budget: max(0, budgetBytes), deficits: deficits)
+        if let cursor, let start = active.firstIndex(where: { $0.tenant >= cursor.tenant }) {
+            round.position = start
+            round.credited = active[start].tenant == cursor.tenant && cursor.credited
+        }
+        round.run()
+        // Tenants whose queues emptied (or that are absent) forfeit their deficits.
+        deficits = round.deficits.filter { $0.value > 0 && seen.contains($0.key) }
+        cursor = round.position < active.count ? (active[round.position].tenant, round.credited) : nil
+        return round.grants
     }
 }
 
-/// One call of ``TenantScheduler/plan(_:budgetBytes:)``: the visiting loop.
+/// One call of ``TenantScheduler/plan(_:budgetBytes:)``: DRR visits until the budget is spent or
+/// every queue is empty.
 private struct DRRRound<Tenant: Hashable & Comparable & Sendable> {
     let queues: [TenantScheduler<Tenant>.Queue]
     let budget: Int
+    let quanta: [Int]
     var deficits: [Tenant: Int]
     var remaining: Int
     var heads: [Int]
-    var quanta: [Int]
-    var blocked: [Bool]
+    var position = 0
+    var credited = false
     var grants: [TenantScheduler<Tenant>.Grant] = []
-    var lastVisited: Tenant?
-    /// Tenants still holding pending batches after the round (their deficits are kept).
-    var activeTenants: Set<Tenant> = []
 
     init(queues: [TenantScheduler<Tenant>.Queue], budget: Int, deficits: [Tenant: Int]) {
         self.queues = queues
@@ -93,7 +100,6 @@ private struct DRRRound<Tenant: Hashable & Comparable & Sendable> {
         self.deficits = deficits
         self.remaining = budget
         self.heads = Array(repeating: 0, count: queues.count)
-        self.blocked = Array(repeating: false, count: queues.count)
         let weights = queues.map { min(max($0.weight, 1), TenantScheduler<Tenant>.weightMax) }
         let total = max(1, weights.reduce(0, +))
         self.quanta = weights.map { max(1, budget / total * $0 + (budget % total) * $0 / total) }
@@ -103,57 +109,64 @@ private struct DRRRound<Tenant: Hashable & Comparable & Sendable> {
         heads[i] < queues[i].pendingBatchBytes.count ? max(0, queues[i].pendingBatchBytes[heads[i]]) : nil
     }
 
-    /// What a head costs in deficit: its size, or the whole budget for an oversized batch.
+    /// What a batch costs in deficit: its size, or the whole budget for an oversized batch.
     private func cost(_ size: Int) -> Int { min(size, budget) }
 
-    /// Whether a head of `size` may be sent with the budget left.
+    /// Whether a batch of `size` may be sent with the budget left.
     private func fits(_ size: Int) -> Bool { size <= remaining || (size > budget && remaining == budget) }
 
+    private var nonEmpty: Int { queues.indices.reduce(0) { $0 + (head($1) == nil ? 0 : 1) } }
+
     mutating func run() {
-        while remaining > 0, let passes = emptyPassesBeforeProgress() {
-            visitAll(extraQuanta: passes)
+        guard !queues.isEmpty, budget > 0 else { return }
+        var visitsWithoutGrant = 0
+        while remaining > 0, nonEmpty > 0 {
+            guard let outcome = visit(position) else { return }  // budget ends inside this visit
+            visitsWithoutGrant = outcome ? 0 : visitsWithoutGrant + 1
+            position = (position + 1) % queues.count
+            credited = false
+            if visitsWithoutGrant >= queues.count {
+                fastForward()
+                visitsWithoutGrant = 0
+            }
         }
-        for i in queues.indices where head(i) != nil { activeTenants.insert(queues[i].tenant) }
     }
 
-    /// `nil` when no tenant can send any more this round; otherwise how many whole visits every
-    /// eligible tenant would make without sending before one of them can (skipped in one step).
-    private mutating func emptyPassesBeforeProgress() -> Int? {
-        var fewest: Int?
-        for i in queues.indices where !blocked[i] {
-            guard let size = head(i) else { continue }
+    /// Serves tenant `i`: credits its quantum (once per visit) and grants batches while its deficit
+    /// covers them. Returns whether it granted anything, or `nil` if the budget ran out with this
+    /// tenant still entitled to its next batch (the next round resumes here).
+    private mutating func visit(_ i: Int) -> Bool? {
+        let tenant = queues[i].tenant
+        guard head(i) != nil else { return false }
+        var deficit = deficits[tenant] ?? 0
+        if !credited { deficit += quanta[i] }
+        credited = true
+        var granted = false
+        while let size = head(i), cost(size) <= deficit {
             guard fits(size) else {
-                blocked[i] = true
-                continue
+                deficits[tenant] = deficit
+                return nil
             }
-            let short = cost(size) - (deficits[queues[i].tenant] ?? 0) - quanta[i]
-            let passes = short <= 0 ? 0 : (short + quanta[i] - 1) / quanta[i]
-            fewest = min(fewest ?? passes, passes)
+            grants.append(.init(tenant: tenant, bytes: size))
+            deficit -= cost(size)
+            remaining = max(0, remaining - size)
+            heads[i] += 1
+            granted = true
         }
-        return fewest
+        deficits[tenant] = head(i) == nil ? 0 : deficit
+        return granted
     }
 
-    /// One visit to every eligible tenant, each first credited `1 + extraQuanta` quanta. The pass
-    /// ends when the budget does: tenants not reached are neither credited nor counted as visited,
-    /// so the next round starts with them.
-    private mutating func visitAll(extraQuanta: Int) {
-        for i in queues.indices where !blocked[i] {
-            guard remaining > 0 else { return }
-            guard let first = head(i) else { continue }
-            let tenant = queues[i].tenant
-            var deficit = (deficits[tenant] ?? 0) + quanta[i] * (1 + extraQuanta)
-            lastVisited = tenant
-            var size = first
-            while fits(size), cost(size) <= deficit {
-                grants.append(.init(tenant: tenant, bytes: size))
-                deficit -= cost(size)
-                remaining = max(0, remaining - size)
-                heads[i] += 1
-                guard let next = head(i) else { break }
-                size = next
-            }
-            // An emptied queue forfeits its deficit; a waiting one keeps at most one head plus one quantum.
-            deficits[tenant] = head(i) == nil ? 0 : min(deficit, cost(size) + quanta[i])
+    /// A whole cycle granted nothing: every deficit is short of its head. Credit everyone the
+    /// quanta of the empty cycles that would pass before the first tenant can send, in one step.
+    private mutating func fastForward() {
+        var cycles = Int.max
+        for i in queues.indices {
+            guard let size = head(i) else { continue }
+            let short = cost(size) - (deficits[queues[i].tenant] ?? 0)
+            cycles = min(cycles, max(0, (short + quanta[i] - 1) / quanta[i] - 1))
         }
+        guard cycles != Int.max, cycles > 0 else { return }
+        for i in queues.indices where head(i) != nil { deficits[queues[i].tenant, default: 0] += quanta[i] * cycles }
     }
 }
