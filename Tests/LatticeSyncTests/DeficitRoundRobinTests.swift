@@ -27,8 +27,10 @@ struct DeficitRoundRobinTests {
         }
     }
 
-    @Test("a light tenant sends within the first round even when a heavy one has 1000× its backlog",
-          arguments: ["a-heavy", "z-heavy"])
+    @Test(
+        "a light tenant sends within the first round even when a heavy one has 1000× its backlog",
+        arguments: ["a-heavy", "z-heavy"]
+    )
     func lightTenantIsNotStarved(heavyName: String) {
         var drr = DRR()
         var backlog = Backlog(
@@ -62,7 +64,10 @@ struct DeficitRoundRobinTests {
                 #expect(took, "seed \(seed): grants must be queue heads in order")
             }
             let ratio = Double(backlog.sent["a"]!) / Double(backlog.sent["b"]!)
-            #expect(abs(ratio / Double(heavyWeight) - 1) < 0.03, "seed \(seed): ratio \(ratio) for weight \(heavyWeight)")
+            #expect(
+                abs(ratio / Double(heavyWeight) - 1) < 0.03,
+                "seed \(seed): ratio \(ratio) for weight \(heavyWeight)"
+            )
         }
     }
 
@@ -73,9 +78,15 @@ struct DeficitRoundRobinTests {
             var drr = DRR()
             let tenants = (0..<Int.random(in: 1...6, using: &rng)).map { "t\($0)" }
             var backlog = Backlog(
-                queues: Dictionary(uniqueKeysWithValues: tenants.map { t in
-                    (t, (0..<Int.random(in: 0...30, using: &rng)).map { _ in Int.random(in: 1...20_000, using: &rng) })
-                }),
+                queues: Dictionary(
+                    uniqueKeysWithValues: tenants.map { t in
+                        (
+                            t,
+                            (0..<Int.random(in: 0...30, using: &rng)).map { _ in Int.random(in: 1...20_000, using: &rng)
+                            }
+                        )
+                    }
+                ),
                 weights: Dictionary(uniqueKeysWithValues: tenants.map { ($0, Int.random(in: -1...2000, using: &rng)) })
             )
             for _ in 0..<20 {

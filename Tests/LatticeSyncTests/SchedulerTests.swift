@@ -60,7 +60,9 @@ struct SchedulerTests {
         for _ in 0..<12 {
             #expect(scheduler.tick(now: now).startedPeers == [1])
             now += ms(2)
-            let delay = try #require(scheduler.roundCompleted(peer: 1, bytes: 0, entries: 0, rtt: ms(1), now: now).tickDelay)
+            let delay = try #require(
+                scheduler.roundCompleted(peer: 1, bytes: 0, entries: 0, rtt: ms(1), now: now).tickDelay
+            )
             delays.append(delay)
             now += delay
         }
@@ -109,7 +111,9 @@ struct SchedulerTests {
         let twoSlots = preset(.loopback) { $0.roundsInFlightMax = 2 }
         var scheduler = try Scheduler(preset: twoSlots)
         for peer in 1...4 { _ = try scheduler.addPeer(peer, now: .zero) }
-        for peer in [3, 4] { _ = try scheduler.missingEstimate(peer: peer, tenant: "t", entries: 5, bytes: 0, now: .zero) }
+        for peer in [3, 4] {
+            _ = try scheduler.missingEstimate(peer: peer, tenant: "t", entries: 5, bytes: 0, now: .zero)
+        }
         #expect(scheduler.tick(now: .zero).startedPeers == [3, 4])
         #expect(scheduler.snapshot(of: 1)!.nextRoundReason.contains("waiting for one of 2 round slots"))
         let freed = scheduler.roundCompleted(peer: 3, bytes: 1, entries: 5, rtt: ms(1), now: ms(1))

@@ -8,23 +8,34 @@
 /// delay is derived from the link estimates, the peers' backlogs and the preset
 /// (the design of apple/swift-cluster-membership's `SWIM.Instance`).
 ///
-/// What the scheduler does:
+/// What the scheduler does ("resched." = a `scheduleNextTick` when the pending tick is no longer right):
 ///
-/// | event                                    | effect                                                     | directives                         |
-/// |------------------------------------------|------------------------------------------------------------|------------------------------------|
-/// | ``addPeer(_:now:)``                      | peer due at once, state `connecting`                       | `scheduleNextTick` if changed       |
-/// | ``missingEstimate(peer:tenant:entries:bytes:now:)`` > 0 | next round pulled in to `busyRoundDelay` (unless backing off) | `scheduleNextTick` if changed |
-/// | ``localWrite(now:)``                     | each connected peer gets a push due after its coalescing window (∝ SRTT) | `scheduleNextTick` if changed |
-/// | ``tick(now:)``                           | due pushes; due peers started, most missing first, then stalest, then lowest SRTT, up to `roundsInFlightMax` | `pushNow`, `startRound`, always one `scheduleNextTick` |
-/// | ``roundCompleted(peer:bytes:entries:rtt:now:)`` | RTT (unless a retry: Karn), goodput, failure rate; backoff reset; next round after `busyRoundDelay` if still missing, else an idle delay that doubles up to `idleRoundDelayMax` | `scheduleNextTick` if changed |
-/// | ``roundFailed(peer:_:now:using:)``       | failure rate; timeouts double RTO; full-jitter backoff; `unreachable` after enough attempts | `scheduleNextTick` if changed |
-/// | ``connectionChanged(peer:to:now:using:)`` | state `connecting` / `connected`; `lost` counts as a failure | `scheduleNextTick` if changed |
+/// | event              | effect                                                               | directives            |
+/// |--------------------|----------------------------------------------------------------------|-----------------------|
+/// | `addPeer`          | peer due at once, state `connecting`                                 | resched.              |
+/// | `missingEstimate`  | > 0: next round pulled in to `busyRoundDelay` (unless backing off)   | resched.              |
+/// | `localWrite`       | each connected peer: push due after its window (∝ SRTT, clamped)     | resched.              |
+/// | `tick`             | due pushes; due rounds by most missing, stalest, lowest SRTT, up to  | `pushNow`,            |
+/// |                    | `roundsInFlightMax`; then the delay to the earliest next need        | `startRound`, resched.|
+/// | `roundCompleted`   | RTT (not for retries: Karn), goodput, failure rate; backoff reset;   | resched.              |
+/// |                    | next round after `busyRoundDelay` if data still missing, else an     |                       |
+/// |                    | idle delay doubling from `idleRoundDelayInitial` to `…Max`           |                       |
+/// | `roundFailed`      | failure rate; timeout doubles RTO; full-jitter backoff;              | resched.              |
+/// |                    | `unreachable` after `attemptsBeforeUnreachable` failures in a row    |                       |
+/// | `connectionChanged`| `connecting` / `connected`; `lost` fails the round and backs off     | resched.              |
+/// | `roundStarted`     | records a round the peer (or an operator) started                    | none                  |
+/// | `removePeer`       | forgets the peer; later answers about it are ignored                 | none                  |
+///
+/// Every wake-up is at least `tickDelayMin` after the event that scheduled it and at most
+/// `tickDelayMax`; a stream of events can move the tick earlier or, when nothing is due by then,
+/// later, but never defer something that is due.
 ///
 /// `startRound` carries the batch size (≈ bandwidth-delay product, see `PeerSchedule.batchBytes`),
 /// the zstd level (``CompressionLadder``) and a timeout (RTO + transfer time). The shell must
 /// answer every `startRound` with exactly one `roundCompleted` or `roundFailed`; answers for rounds
 /// that are no longer in flight (e.g. a completion after the timeout was reported) are ignored.
-public struct SyncScheduler<Peer: Hashable & Comparable & Sendable, Tenant: Hashable & Comparable & Sendable>: Sendable {
+public struct SyncScheduler<Peer, Tenant>: Sendable
+where Peer: Hashable & Comparable & Sendable, Tenant: Hashable & Comparable & Sendable {
     /// What the shell must do.
     public enum Directive: Hashable, Sendable {
         /// Run one anti-entropy round with `peer` (connecting first if needed), sending at most

@@ -94,7 +94,12 @@ extension SyncScheduler {
             if canStart, schedule.inFlight == nil, let due = schedule.nextRoundAt { consider(due, peer, push: false) }
         }
         let best = earliest.map { e in
-            (at: e.at, reason: e.push ? "eager push to \(e.peer) after coalescing" : "round to \(e.peer): \(peers[e.peer]!.nextRoundReason)")
+            (
+                at: e.at,
+                reason: e.push
+                    ? "eager push to \(e.peer) after coalescing"
+                    : "round to \(e.peer): \(peers[e.peer]!.nextRoundReason)"
+            )
         }
         guard let best else {
             let inFlight = roundsInFlight

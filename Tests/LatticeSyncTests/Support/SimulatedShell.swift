@@ -30,7 +30,13 @@ struct SimulatedShell {
             guard let now = candidates.min(), now <= end else { return }
             if let completion = nextCompletion, completion.value == now {
                 completions[completion.key] = nil
-                let directives = scheduler.roundCompleted(peer: completion.key, bytes: 256, entries: 0, rtt: rtt, now: now)
+                let directives = scheduler.roundCompleted(
+                    peer: completion.key,
+                    bytes: 256,
+                    entries: 0,
+                    rtt: rtt,
+                    now: now
+                )
                 apply(directives, now: now)
             } else if let write = pending.first, write == now {
                 pending = pending.dropFirst()
