@@ -10,6 +10,11 @@ struct EventQueue {
         case crash(Int)
         case restart(Int)
         case endFaults
+        /// An adaptive scheduler's tick; stale when a newer one was scheduled.
+        case scheduledTick(Int, generation: UInt64)
+        /// The scheduler's deadline for node's round with peer that started at `startedAt`.
+        case roundTimeout(Int, peer: Int, startedAt: UInt64)
+
     }
 
     private var heap: [(time: UInt64, seq: UInt64, event: Event)] = []

@@ -25,12 +25,28 @@ public struct Simulation {
         public var eagerPush = true
         /// Whether the first half of the nodes also share the restricted `secret` tenant.
         public var secretTenant = true
+        /// When nodes start rounds.
+        public var scheduling: Scheduling = .fixed
+        /// How links behave: shaped by `faults`, or a fixed mix of fast, slow and lossy.
+        public var links: Links = .faults
 
         public init(nodes: Int, seed: UInt64, faults: Faults) {
             self.nodes = nodes
             self.seed = seed
             self.faults = faults
         }
+    }
+
+    public enum Scheduling: Sendable {
+        /// Every `roundIntervalMilliseconds`, pull from one random reachable peer.
+        case fixed
+        /// The `SyncScheduler` with this preset decides, from measured link conditions.
+        case adaptive(SchedulePreset)
+    }
+
+    public enum Links: Sendable {
+        case faults
+        case mixed
     }
 
     /// What a run reports.
@@ -46,6 +62,16 @@ public struct Simulation {
         public var bytesSent: Int
         public var writes: Int
         public var violations: [String]
+        /// Per write, milliseconds from the write until every node serving its tenant had it.
+        public var visibilityMilliseconds: [UInt64] = []
+
+        /// The `p`-th percentile (0...100) of `visibilityMilliseconds`.
+        public func visibility(percentile p: Double) -> UInt64 {
+            let sorted = visibilityMilliseconds.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            let rank = Int((p / 100 * Double(sorted.count - 1)).rounded(.up))
+            return sorted[min(rank, sorted.count - 1)]
+        }
 
         public var description: String {
             let status = converged && violations.isEmpty ? "converged" : "FAILED"
@@ -67,6 +93,14 @@ public struct Simulation {
     var queue = EventQueue()
     var checker: Checker
     var stats = (messages: 0, bytes: 0, writes: 0, rounds: 0)
+    /// Adaptive scheduling: one scheduler per node, and the generation of its live tick.
+    var schedulers: [SyncScheduler<String, String>] = []
+    var tickGeneration: [UInt64]
+    /// Per node and peer: when its round started and the bytes received since.
+    var rounds: [[String: (startedAt: UInt64, bytes: Int, tenants: Int)]]
+    /// Writes not yet visible everywhere: (tenant, dot, written at).
+    var pendingVisibility: [(tenant: String, dot: Dot, at: UInt64)] = []
+    var visibility: [UInt64] = []
 
     struct Pair: Hashable {
         let a: Int, b: Int
@@ -97,6 +131,11 @@ public struct Simulation {
         }
         up = Array(repeating: true, count: n)
         checker = Checker(nodes: n, secretReaders: readers)
+        tickGeneration = Array(repeating: 0, count: n)
+        rounds = Array(repeating: [:], count: n)
+        if case let .adaptive(preset) = options.scheduling {
+            schedulers = (0..<n).map { _ in try! SyncScheduler<String, String>(preset: preset) }
+        }
     }
 
     static func name(_ i: Int) -> String { "n\(i + 1)" }

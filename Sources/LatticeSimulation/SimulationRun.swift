@@ -2,8 +2,13 @@ import LatticeCore
 import LatticeSync
 
 extension Simulation {
-    /// How long after the last heal the run may take to converge before it is a failure.
-    static let convergenceDeadlineMilliseconds: UInt64 = 300_000
+    /// How long after the last heal the run may take to converge before it is a failure:
+    /// five minutes, or four of the preset's longest idle pauses (edge nodes sleep for
+    /// up to half an hour by design).
+    var convergenceDeadlineMilliseconds: UInt64 {
+        guard case let .adaptive(preset) = options.scheduling else { return 300_000 }
+        return max(300_000, 4 * Self.milliseconds(preset.idleRoundDelayMax))
+    }
 
     /// Runs the whole scenario and reports. Never traps on a protocol failure: every
     /// broken invariant is in `violations`, with the seed to replay it.
@@ -13,14 +18,14 @@ extension Simulation {
         var roundsAtHeal = 0
         while let (time, event) = queue.pop() {
             now = time
-            if let h = healedAt, now > h + Self.convergenceDeadlineMilliseconds { break }
+            if let h = healedAt, now > h + convergenceDeadlineMilliseconds { break }
             handle(event)
             checker.check(engines, at: now)
             if case .endFaults = event {
                 healedAt = now
                 roundsAtHeal = stats.rounds
             }
-            if let h = healedAt, case .tick = event, checker.converged(engines) {
+            if let h = healedAt, checker.converged(engines) {
                 return report(converged: true, rounds: stats.rounds - roundsAtHeal, after: now - h)
             }
         }
@@ -30,7 +35,7 @@ extension Simulation {
     }
 
     private func report(converged: Bool, rounds: Int, after ms: UInt64) -> Report {
-        Report(
+        var r = Report(
             seed: options.seed,
             converged: converged,
             roundsToConverge: rounds,
@@ -41,13 +46,25 @@ extension Simulation {
             writes: stats.writes,
             violations: checker.violations
         )
+        r.visibilityMilliseconds = visibility
+        return r
     }
 
     private mutating func schedule() {
         let n = options.nodes
         for i in 0..<n {
             for j in 0..<n where i != j { engines[i].connected(Self.name(j)) }
-            queue.push(.tick(i), at: UInt64.random(in: 0..<options.roundIntervalMilliseconds, using: &rng))
+            if schedulers.isEmpty {
+                queue.push(.tick(i), at: UInt64.random(in: 0..<options.roundIntervalMilliseconds, using: &rng))
+            } else {
+                for j in 0..<n where i != j {
+                    apply(try! schedulers[i].addPeer(Self.name(j), now: .zero), at: i)
+                    apply(
+                        schedulers[i].connectionChanged(peer: Self.name(j), to: .connected, now: .zero, using: &rng),
+                        at: i
+                    )
+                }
+            }
         }
         let phase = options.faultPhaseMilliseconds
         for _ in 0..<options.writes {
@@ -83,7 +100,11 @@ extension Simulation {
         case let .crash(i): crash(i)
         case let .restart(i): restart(i)
         case .endFaults: endFaults()
+        case let .scheduledTick(i, generation):
+            if generation == tickGeneration[i] && up[i] { apply(schedulers[i].tick(now: duration(now)), at: i) }
+        case let .roundTimeout(i, j, startedAt): roundTimedOut(i, peer: j, startedAt: startedAt)
         }
+        trackVisibility()
     }
 
     // MARK: Nodes
@@ -110,7 +131,9 @@ extension Simulation {
         }
         stats.writes += 1
         checker.acknowledged(tenant, delta)
+        pendingVisibility.append((tenant, delta.dot, now))
         perform(outputs, at: i)
+        if !schedulers.isEmpty { apply(schedulers[i].localWrite(now: duration(now)), at: i) }
     }
 
     private mutating func randomOperation(forKey k: Int) -> CRDTOperation {
@@ -128,16 +151,31 @@ extension Simulation {
     private mutating func crash(_ i: Int) {
         guard up[i] else { return }
         up[i] = false
-        for j in 0..<options.nodes where j != i { engines[j].disconnected(Self.name(i)) }
+        for j in 0..<options.nodes where j != i {
+            engines[j].disconnected(Self.name(i))
+            notifyLink(j, i, up: false)
+            notifyLink(i, j, up: false)
+        }
         engines[i].restart(firstRound: now << 16)
+        rounds[i] = [:]
     }
 
     private mutating func restart(_ i: Int) {
         guard !up[i] else { return }
         up[i] = true
+        if case let .adaptive(preset) = options.scheduling {
+            // A crash loses the scheduler's volatile state, its pending tick included.
+            tickGeneration[i] += 1
+            schedulers[i] = try! SyncScheduler<String, String>(preset: preset)
+            for j in 0..<options.nodes where j != i {
+                apply(try! schedulers[i].addPeer(Self.name(j), now: duration(now)), at: i)
+            }
+        }
         for j in 0..<options.nodes where j != i && linkUp(i, j) {
             engines[i].connected(Self.name(j))
             engines[j].connected(Self.name(i))
+            notifyLink(i, j, up: true)
+            notifyLink(j, i, up: true)
         }
     }
 
@@ -157,16 +195,48 @@ extension Simulation {
             if up[a] && up[b] {
                 engines[a].connected(Self.name(b))
                 engines[b].connected(Self.name(a))
+                notifyLink(a, b, up: true)
+                notifyLink(b, a, up: true)
             }
         } else {
             cut.insert(Pair(a, b))
             engines[a].disconnected(Self.name(b))
             engines[b].disconnected(Self.name(a))
+            notifyLink(a, b, up: false)
+            notifyLink(b, a, up: false)
         }
     }
 
     private mutating func perform(_ outputs: [SyncEngine.Output], at i: Int) {
         for output in outputs {
+            switch output {
+            case let .pullFinished(peer, tenant, keys):
+                // A completed pull leaves us caught up with that peer as of its start: any
+                // earlier "peer is ahead" estimate is spent.
+                if !schedulers.isEmpty {
+                    let d =
+                        (try? schedulers[i].missingEstimate(
+                            peer: peer,
+                            tenant: tenant,
+                            entries: 0,
+                            bytes: 0,
+                            now: duration(now)
+                        )) ?? []
+                    apply(d, at: i)
+                }
+                pullFinished(i, peer: peer, keys: keys)
+            case let .peerAhead(peer, tenant, dots) where !schedulers.isEmpty:
+                let d =
+                    (try? schedulers[i].missingEstimate(
+                        peer: peer,
+                        tenant: tenant,
+                        entries: dots,
+                        bytes: dots * 100,
+                        now: duration(now)
+                    )) ?? []
+                apply(d, at: i)
+            default: break
+            }
             guard case let .send(to, message) = output else { continue }
             if case .push = message, !options.eagerPush { continue }
             let j = Self.index(to)
@@ -180,6 +250,19 @@ extension Simulation {
 
     private mutating func send(_ bytes: [UInt8], from i: Int, to j: Int) {
         guard linkUp(i, j) else { return }
+        if case .mixed = options.links {
+            let link = LinkProfile.mixed(i, j)
+            var delay =
+                link.delayMilliseconds + UInt64.random(in: 0...link.jitterMilliseconds, using: &rng)
+                + UInt64(bytes.count) / link.bytesPerMillisecond
+            var rto = link.retransmitMilliseconds
+            while Int.random(in: 0..<100, using: &rng) < link.lossPercent {
+                delay += rto
+                rto *= 2
+            }
+            queue.push(.deliver(from: i, to: j, bytes: bytes), at: now + delay)
+            return
+        }
         let f = options.faults
         if f.contains(.loss) && Int.random(in: 0..<100, using: &rng) < 5 { return }
         var delay: UInt64 = f.contains(.delay) ? 1 + UInt64((Pair(i, j).a * 31 + Pair(i, j).b * 17) % 200) : 1
@@ -198,10 +281,103 @@ extension Simulation {
 
     private mutating func deliver(from i: Int, to j: Int, _ bytes: [UInt8]) {
         guard linkUp(i, j) else { return }
+        if rounds[j][Self.name(i)] != nil { rounds[j][Self.name(i)]!.bytes += bytes.count }
         guard let message = try? SyncCodec.decode(bytes) else {
             checker.violations.append("t=\(now): a message from n\(i + 1) to n\(j + 1) did not decode")
             return
         }
         perform(engines[j].receive(message, from: Self.name(i)), at: j)
+    }
+}
+
+// MARK: Adaptive scheduling
+
+extension Simulation {
+    func duration(_ ms: UInt64) -> Duration { .milliseconds(Int64(ms)) }
+
+    static func milliseconds(_ d: Duration) -> UInt64 {
+        let c = d.components
+        return UInt64(max(0, c.seconds)) * 1_000 + UInt64(max(0, c.attoseconds)) / 1_000_000_000_000_000
+    }
+
+    mutating func apply(_ directives: [SyncScheduler<String, String>.Directive], at i: Int) {
+        for directive in directives {
+            switch directive {
+            case let .startRound(peer, _, batchBytes, _, timeout):
+                startScheduledRound(i, peer: peer, batchBytes, timeout)
+            case .pushNow: break  // the engine pushes every write at once
+            case let .scheduleNextTick(after, _):
+                tickGeneration[i] += 1
+                queue.push(.scheduledTick(i, generation: tickGeneration[i]), at: now + Self.milliseconds(after))
+            }
+        }
+    }
+
+    private mutating func startScheduledRound(_ i: Int, peer: String, _ batchBytes: Int, _ timeout: Duration) {
+        guard up[i] else { return }
+        guard linkUp(i, Self.index(peer)) else {
+            apply(schedulers[i].roundFailed(peer: peer, .error("link down"), now: duration(now), using: &rng), at: i)
+            return
+        }
+        // About 100 bytes per key in these workloads.
+        engines[i].batchKeys = max(1, min(SyncLimits.batchKeysMax, batchBytes / 100))
+        let outputs = engines[i].startRound(with: peer, now: now)
+        let pulls = outputs.filter { if case .send(_, .summary) = $0 { true } else { false } }.count
+        apply(schedulers[i].roundStarted(peer: peer, now: duration(now)), at: i)
+        guard pulls > 0 else {
+            apply(schedulers[i].roundCompleted(peer: peer, bytes: 0, entries: 0, rtt: nil, now: duration(now)), at: i)
+            return
+        }
+        stats.rounds += 1
+        rounds[i][peer] = (now, 0, pulls)
+        queue.push(.roundTimeout(i, peer: Self.index(peer), startedAt: now), at: now + Self.milliseconds(timeout))
+        perform(outputs, at: i)
+    }
+
+    mutating func pullFinished(_ i: Int, peer: String, keys: Int) {
+        guard !schedulers.isEmpty, var round = rounds[i][peer] else { return }
+        round.tenants -= 1
+        guard round.tenants == 0 else {
+            rounds[i][peer] = round
+            return
+        }
+        rounds[i][peer] = nil
+        let rtt = duration(now - round.startedAt)
+        apply(
+            schedulers[i].roundCompleted(
+                peer: peer,
+                bytes: UInt64(round.bytes),
+                entries: UInt64(keys),
+                rtt: rtt,
+                now: duration(now)
+            ),
+            at: i
+        )
+    }
+
+    mutating func roundTimedOut(_ i: Int, peer j: Int, startedAt: UInt64) {
+        let peer = Self.name(j)
+        guard let round = rounds[i][peer], round.startedAt == startedAt else { return }
+        rounds[i][peer] = nil
+        engines[i].abandonPulls(with: peer, startedAtOrBefore: startedAt)
+        apply(schedulers[i].roundFailed(peer: peer, .timeout, now: duration(now), using: &rng), at: i)
+    }
+
+    mutating func notifyLink(_ a: Int, _ b: Int, up isUp: Bool) {
+        guard !schedulers.isEmpty else { return }
+        let change: SyncScheduler<String, String>.ConnectionChange = isUp ? .connected : .lost(reason: "link down")
+        rounds[a][Self.name(b)] = nil
+        apply(schedulers[a].connectionChanged(peer: Self.name(b), to: change, now: duration(now), using: &rng), at: a)
+    }
+
+    /// Records writes that every node serving their tenant now knows of.
+    mutating func trackVisibility() {
+        guard !pendingVisibility.isEmpty else { return }
+        var still: [(tenant: String, dot: Dot, at: UInt64)] = []
+        for w in pendingVisibility {
+            let everywhere = engines.allSatisfy { e in e.tenants[w.tenant].map { $0.context.contains(w.dot) } ?? true }
+            if everywhere { visibility.append(now - w.at) } else { still.append(w) }
+        }
+        pendingVisibility = still
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LatticeSimulation
+import LatticeSync
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,12 +26,34 @@ struct Simulate: ParsableCommand {
     @Option(help: "Run this many consecutive seeds, starting at --seed.")
     var runs: Int = 1
 
+    @Option(help: "fixed (a round every --interval ms), or an adaptive preset: loopback, lan, wan, edge.")
+    var scheduling: String = "fixed"
+
+    @Option(help: "Milliseconds between rounds with --scheduling fixed.")
+    var interval: UInt64 = 500
+
+    @Option(help: "faults (links shaped by --faults) or mixed (fixed fast, slow and lossy links).")
+    var links: String = "faults"
+
+    @Option(help: "Virtual milliseconds of writes and faults before everything heals.")
+    var duration: UInt64 = 20_000
+
+    @Flag(help: "Do not push writes eagerly: replicate by anti-entropy rounds alone.")
+    var noPush = false
+
     func validate() throws {
         guard nodes >= 2 && nodes <= 4096 else {
             throw ValidationError("--nodes must be between 2 and 4096; got \(nodes)")
         }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1; got \(runs)") }
         do { _ = try Faults(parsing: faults) } catch { throw ValidationError(error.description) }
+        guard scheduling == "fixed" || SchedulePreset.named(scheduling) != nil else {
+            throw ValidationError("--scheduling must be fixed, loopback, lan, wan or edge; got \(scheduling)")
+        }
+        guard links == "faults" || links == "mixed" else {
+            throw ValidationError("--links must be faults or mixed; got \(links)")
+        }
+        guard interval >= 1 else { throw ValidationError("--interval must be at least 1 ms") }
     }
 
     func run() throws {
@@ -39,9 +62,20 @@ struct Simulate: ParsableCommand {
         for s in seed..<(seed + UInt64(runs)) {
             var options = Simulation.Options(nodes: nodes, seed: s, faults: parsed)
             options.writes = writes
+            options.roundIntervalMilliseconds = interval
+            options.faultPhaseMilliseconds = duration
+            options.eagerPush = !noPush
+            options.links = links == "mixed" ? .mixed : .faults
+            if let preset = SchedulePreset.named(scheduling) { options.scheduling = .adaptive(preset) }
             var sim = Simulation(options)
             let report = sim.run()
             print(report)
+            if !report.visibilityMilliseconds.isEmpty {
+                print(
+                    "  write visible everywhere: p50 \(report.visibility(percentile: 50)) ms, "
+                        + "p99 \(report.visibility(percentile: 99)) ms"
+                )
+            }
             if !report.converged || !report.violations.isEmpty { failed += 1 }
         }
         if failed > 0 {

@@ -27,6 +27,22 @@ struct SimulationTests {
         }
     }
 
+    @Test("adaptive scheduling with every preset converges under all faults", arguments: SchedulePreset.all.map(\.name))
+    func adaptiveConvergesUnderAllFaults(preset: String) {
+        for seed in 1...UInt64(max(1, seedsPerConfiguration / 2)) {
+            var options = Simulation.Options(nodes: 5, seed: seed, faults: .all)
+            options.writes = 120
+            options.faultPhaseMilliseconds = 15_000
+            options.scheduling = .adaptive(SchedulePreset.named(preset)!)
+            var sim = Simulation(options)
+            let report = sim.run()
+            #expect(
+                report.converged && report.violations.isEmpty,
+                "replay: lattice simulate --nodes 5 --writes 120 --faults all --scheduling \(preset) --seed \(seed)\n\(report)"
+            )
+        }
+    }
+
     @Test func aRunIsAPureFunctionOfItsSeed() {
         var a = Simulation(Simulation.Options(nodes: 5, seed: 77, faults: .all))
         var b = Simulation(Simulation.Options(nodes: 5, seed: 77, faults: .all))

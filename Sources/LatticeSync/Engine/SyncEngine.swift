@@ -18,6 +18,11 @@ public struct SyncEngine: Sendable {
         case send(to: String, SyncMessage)
         /// Keys whose value changed here (for change observers).
         case changed(tenant: String, keys: [String])
+        /// A pull from `peer` completed (marks adopted) after receiving `keys` keys.
+        case pullFinished(peer: String, tenant: String, keys: Int)
+        /// `peer`'s summary shows it has completed about `dots` dots we have not: worth
+        /// pulling from it soon (the scheduler's "most missing first").
+        case peerAhead(peer: String, tenant: String, dots: UInt64)
     }
 
     public let replica: ReplicaID
@@ -46,6 +51,7 @@ public struct SyncEngine: Sendable {
         let startedAt: UInt64
         var arrived = Set<UInt32>()
         var last: (sequence: UInt32, mark: SyncBatch.Mark)?
+        var keys = 0
 
         /// Every batch up to the one carrying the mark has arrived.
         var isComplete: Bool {
@@ -84,6 +90,21 @@ public struct SyncEngine: Sendable {
         for id in peers.keys { peers[id]!.connected = false }
         for tenant in pulls.keys { abandonPull(tenant) }
         nextRound = max(nextRound, firstRound)
+    }
+
+    /// When the pull of `tenant` in progress started, and from whom.
+    public func pull(of tenant: String) -> (peer: String, startedAt: UInt64)? {
+        pulls[tenant].map { ($0.peer, $0.startedAt) }
+    }
+
+    /// Abandons every pull from `peer` that started at or before `startedAt` (the shell's
+    /// round timed out). Returns how many were abandoned.
+    @discardableResult
+    public mutating func abandonPulls(with peer: String, startedAtOrBefore startedAt: UInt64) -> Int {
+        let stale = pulls.filter { $0.value.peer == peer && $0.value.startedAt <= startedAt }.map(\.key)
+        for tenant in stale { abandonPull(tenant) }
+        counters.pullsTimedOut += UInt64(stale.count)
+        return stale.count
     }
 
     private mutating func abandonPull(_ tenant: String) {
@@ -168,6 +189,10 @@ public struct SyncEngine: Sendable {
         let replica = tenants[tenant]!
         var answer = replica.answer(to: complete)
         var out = [Output]()
+        let ahead = complete.entries.reduce(UInt64(0)) { sum, e in
+            sum + (e.counter > replica.complete[e.replica] ? e.counter - replica.complete[e.replica] : 0)
+        }
+        if ahead > 0 { out.append(.peerAhead(peer: peer, tenant: tenant, dots: ahead)) }
         var sequence: UInt32 = 0
         repeat {
             // The last batch takes whatever remains once the answer reaches its batch limit.
@@ -199,13 +224,16 @@ public struct SyncEngine: Sendable {
         tenants[tenant]!.receive(entries)
         counters.keysReceived += UInt64(batch.entries.count)
         if let mark = batch.mark { pull.last = (sequence, mark) }
+        pull.keys += batch.entries.count
+        var out: [Output] = batch.entries.isEmpty ? [] : [.changed(tenant: tenant, keys: batch.entries.map(\.key))]
         if pull.isComplete {
             tenants[tenant]!.adopt(pull.last!.mark)
             pulls[tenant] = nil
+            out.append(.pullFinished(peer: peer, tenant: tenant, keys: pull.keys))
         } else {
             pulls[tenant] = pull
         }
-        return batch.entries.isEmpty ? [] : [.changed(tenant: tenant, keys: batch.entries.map(\.key))]
+        return out
     }
 
     private mutating func receivePush(_ tenant: String, _ delta: KeyDelta, from peer: String) -> [Output] {
@@ -216,7 +244,14 @@ public struct SyncEngine: Sendable {
             return []
         }
         counters.pushesApplied += 1
-        return [.changed(tenant: tenant, keys: [delta.key])]
+        var out: [Output] = [.changed(tenant: tenant, keys: [delta.key])]
+        // A push that skips ahead of its origin's complete counter shows writes we missed
+        // (lost with a dropped connection, say): pull from this peer soon.
+        let complete = tenants[tenant]!.complete[delta.dot.replica]
+        if complete < delta.dot.counter {
+            out.append(.peerAhead(peer: peer, tenant: tenant, dots: delta.dot.counter - complete))
+        }
+        return out
     }
 
     /// `nil` when `peer` may write `tenant`; otherwise the refusal to send (only to a peer

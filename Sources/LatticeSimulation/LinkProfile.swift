@@ -1,0 +1,46 @@
+/// How one simulated link behaves. With `Options.links == .mixed`, each pair of nodes
+/// gets one of `fast`, `slow` and `lossy`, fixed by the pair so runs stay reproducible.
+///
+/// Mixed links model TCP, as the real wire is: a lost packet costs a retransmission
+/// (`retransmitMilliseconds`, doubling per further loss), not the message. The fault
+/// tests use the harsher `Faults.loss`, which drops messages outright.
+public struct LinkProfile: Hashable, Sendable {
+    public var name: String
+    public var delayMilliseconds: UInt64
+    public var jitterMilliseconds: UInt64
+    /// Percent of packets lost (each loss delays the message by a retransmission).
+    public var lossPercent: Int
+    /// TCP's retransmission timeout on this link (RFC 6298's 200 ms floor as Linux applies it).
+    public var retransmitMilliseconds: UInt64 = 200
+    /// Serialisation delay: a message takes `bytes / bytesPerMillisecond` extra ms.
+    public var bytesPerMillisecond: UInt64
+
+    /// A rack neighbour: 1 ms, 1 GB/s.
+    public static let fast = LinkProfile(
+        name: "fast",
+        delayMilliseconds: 1,
+        jitterMilliseconds: 0,
+        lossPercent: 0,
+        bytesPerMillisecond: 1_000_000
+    )
+    /// Across an ocean on a thin uplink: 150 ms ± 50, 1 Mb/s.
+    public static let slow = LinkProfile(
+        name: "slow",
+        delayMilliseconds: 150,
+        jitterMilliseconds: 50,
+        lossPercent: 0,
+        bytesPerMillisecond: 125
+    )
+    /// A phone on a poor cell: 40 ms ± 30, 10 Mb/s, 10% loss.
+    public static let lossy = LinkProfile(
+        name: "lossy",
+        delayMilliseconds: 40,
+        jitterMilliseconds: 30,
+        lossPercent: 10,
+        bytesPerMillisecond: 1_250
+    )
+
+    static func mixed(_ a: Int, _ b: Int) -> LinkProfile {
+        [fast, slow, lossy][(min(a, b) * 7 + max(a, b) * 3) % 3]
+    }
+}
