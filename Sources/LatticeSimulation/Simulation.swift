@@ -96,6 +96,9 @@ public struct Simulation {
     /// Adaptive scheduling: one scheduler per node, and the generation of its live tick.
     var schedulers: [SyncScheduler<String, String>] = []
     var tickGeneration: [UInt64]
+    /// Directives waiting to be carried out, oldest first (see `apply`).
+    var pendingDirectives: [(Int, SyncScheduler<String, String>.Directive)] = []
+    var applyingDirectives = false
     /// Per node and peer: when its round started and the bytes received since.
     var rounds: [[String: (startedAt: UInt64, bytes: Int, tenants: Int)]]
     /// Writes not yet visible everywhere: (tenant, dot, written at).

@@ -300,15 +300,25 @@ extension Simulation {
         return UInt64(max(0, c.seconds)) * 1_000 + UInt64(max(0, c.attoseconds)) / 1_000_000_000_000_000
     }
 
+    /// Carries out scheduler directives in the order the scheduler produced them. Calls
+    /// made while carrying one out (round started, completed, failed) produce more; they
+    /// queue behind the rest, never jump ahead: the last `scheduleNextTick` produced must
+    /// be the one that stands, or shell and scheduler disagree about when the next tick is
+    /// (and the scheduler, believing a tick is near, stops asking for one).
     mutating func apply(_ directives: [SyncScheduler<String, String>.Directive], at i: Int) {
-        for directive in directives {
+        pendingDirectives.append(contentsOf: directives.map { (i, $0) })
+        guard !applyingDirectives else { return }
+        applyingDirectives = true
+        defer { applyingDirectives = false }
+        while !pendingDirectives.isEmpty {
+            let (node, directive) = pendingDirectives.removeFirst()
             switch directive {
             case let .startRound(peer, _, batchBytes, _, timeout):
-                startScheduledRound(i, peer: peer, batchBytes, timeout)
+                startScheduledRound(node, peer: peer, batchBytes, timeout)
             case .pushNow: break  // the engine pushes every write at once
             case let .scheduleNextTick(after, _):
-                tickGeneration[i] += 1
-                queue.push(.scheduledTick(i, generation: tickGeneration[i]), at: now + Self.milliseconds(after))
+                tickGeneration[node] += 1
+                queue.push(.scheduledTick(node, generation: tickGeneration[node]), at: now + Self.milliseconds(after))
             }
         }
     }

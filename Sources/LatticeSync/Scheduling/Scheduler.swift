@@ -4,7 +4,10 @@
 /// picks, e.g. its `ContinuousClock` start; it must not go backwards — earlier values are treated
 /// as the latest one seen), and backoff jitter comes from the caller's `RandomNumberGenerator`.
 /// The shell keeps one timer: each ``Directive/scheduleNextTick(after:reason:)`` replaces the
-/// previous one, and when it fires the shell calls ``tick(now:)``. There is no fixed period: every
+/// previous one, and when it fires the shell calls ``tick(now:)``. The shell must carry out
+/// directives in the order they were produced: calls it makes while carrying one out (round
+/// started, completed) return more, which go behind the rest of the list, never ahead — else
+/// an older `scheduleNextTick` can replace a newer one and the timer and the scheduler disagree. There is no fixed period: every
 /// delay is derived from the link estimates, the peers' backlogs and the preset
 /// (the design of apple/swift-cluster-membership's `SWIM.Instance`).
 ///
