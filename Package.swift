@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "LatticeCore", targets: ["LatticeCore"]),
+        .library(name: "LatticeStore", targets: ["LatticeStore"]),
         .executable(name: "lattice", targets: ["lattice"]),
     ],
     dependencies: [
@@ -36,11 +37,12 @@ let package = Package(
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+        .target(name: "LatticeStore", dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto"], swiftSettings: strict),
 
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore"],
+            dependencies: ["LatticeCore", "LatticeStore"],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),
@@ -49,6 +51,7 @@ let package = Package(
             dependencies: [
                 "LatticeCore",
                 "LatticeBenchmarks",
+                "LatticeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -64,5 +67,6 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
+        .testTarget(name: "LatticeStoreTests", dependencies: ["LatticeStore", "LatticeCrypto"], swiftSettings: strict),
     ]
 )
