@@ -31,6 +31,26 @@ struct RecordPlaintext {
         return out
     }
 
+    /// Where the parts of a decrypted record are, without copying them.
+    struct Header {
+        let kind: Kind
+        let name: Range<Int>
+        let payload: Range<Int>
+
+        init(_ bytes: [UInt8], what: @autoclosure () -> String) throws(StoreError) {
+            guard bytes.count >= 3, let kind = Kind(rawValue: bytes[0]) else {
+                throw StoreError(.corrupted, "\(what()) has an unknown record header")
+            }
+            let nameCount = Int(bytes[1]) << 8 | Int(bytes[2])
+            guard nameCount <= StoreLimits.keyBytesMax, 3 + nameCount <= bytes.count else {
+                throw StoreError(.corrupted, "\(what()) has a malformed key name")
+            }
+            self.kind = kind
+            name = 3..<3 + nameCount
+            payload = 3 + nameCount..<bytes.count
+        }
+    }
+
     /// Parses a decrypted record; malformed input is `corrupted` naming `what`.
     static func decode(_ bytes: [UInt8], what: @autoclosure () -> String) throws(StoreError) -> RecordPlaintext {
         guard bytes.count >= 3, let kind = Kind(rawValue: bytes[0]) else {

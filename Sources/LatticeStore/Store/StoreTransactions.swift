@@ -79,15 +79,15 @@ extension Store {
     ) throws -> ArraySlice<UInt8>? {
         let lmdbKey = keys.recordKey(key)
         guard let sealed = try txn.get(tables.records, lmdbKey) else { return nil }
-        let what = "record of key '\(key.prefix(64))' in tenant '\(keys.name)'"
-        let record = try RecordPlaintext.decode(
-            try keys.open(sealed, table: .records, lmdbKey: lmdbKey, what: what), what: what)
-        guard record.name == key else {
-            throw StoreError(.corrupted, "\(what) holds another key's name (a key-hash collision); it cannot be read")
+        let what = { "record of key '\(key.prefix(64))' in tenant '\(keys.name)'" }
+        let plain = try keys.open(sealed, table: .records, lmdbKey: lmdbKey, what: what())
+        let record = try RecordPlaintext.Header(plain, what: what())
+        guard plain[record.name].elementsEqual(key.utf8) else {
+            throw StoreError(.corrupted, "\(what()) holds another key's name (a key-hash collision); it cannot be read")
         }
         guard record.kind == kind else {
-            throw StoreError(.wrongKind, "\(what) holds \(record.kind) data, not \(kind)")
+            throw StoreError(.wrongKind, "\(what()) holds \(record.kind) data, not \(kind)")
         }
-        return record.payload
+        return plain[record.payload]
     }
 }

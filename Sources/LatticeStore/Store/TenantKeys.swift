@@ -34,24 +34,30 @@ struct TenantKeys: Sendable {
     /// Never reused, so records of a shredded tenant can never be read with a later tenant's key.
     let number: UInt64
     let sealKey: SecretBytes
-    let nameKey: SecretBytes
+    let prefix: [UInt8]
+    private let nameHasher: KeyedBLAKE2b
 
     init(name: String, number: UInt64, dataKey: SecretBytes) {
         self.name = name
         self.number = number
+        prefix = bigEndianBytes(number)
         sealKey = KeyDerivation.subkey(of: dataKey, label: "store.seal")
-        nameKey = KeyDerivation.subkey(of: dataKey, label: "store.key-name")
+        nameHasher = KeyedBLAKE2b(
+            key: KeyDerivation.subkey(of: dataKey, label: "store.key-name"), outputCount: Self.keyTagBytes)
     }
-
-    var prefix: [UInt8] { bigEndianBytes(number) }
 
     /// The LMDB key of `keyName`'s record: tenant number | keyed BLAKE2b-128 of the name.
     func recordKey(_ keyName: String) -> [UInt8] {
-        prefix + keyTag(keyName)
+        var key = [UInt8]()
+        key.reserveCapacity(Self.numberBytes + Self.keyTagBytes)
+        key.append(contentsOf: prefix)
+        var name = keyName
+        name.withUTF8 { nameHasher.hash(UnsafeRawBufferPointer($0), appendingTo: &key) }
+        return key
     }
 
     func keyTag(_ keyName: String) -> [UInt8] {
-        BLAKE2b.hash(Array(keyName.utf8), outputCount: Self.keyTagBytes, key: nameKey)
+        Array(recordKey(keyName)[Self.numberBytes...])
     }
 
     func seal(_ plaintext: [UInt8], table: SealedTable, lmdbKey: [UInt8]) -> [UInt8] {
