@@ -9,7 +9,7 @@ PKG_MODULES  := libsodium lmdb libzstd
 RELEASE_BIN  := .build/release/lattice
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build release test soak lint format bench demo clean
+.PHONY: help deps build release test soak lint format bench demo clean interop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,6 +41,15 @@ test: deps ## Run every test
 soak: deps ## Crash-test the store with 1,000 SIGKILL cycles (LATTICE_CRASH_SEED=N replays a run)
 	$(SWIFT) build --build-tests
 	LATTICE_SOAK_CYCLES=1000 $(SWIFT) test --skip-build --filter CrashTests.killedWriter
+
+INTEROP_VENV := .build/noise-interop-venv
+
+interop: ## Check the Noise handshake against PyPI noiseprotocol (needs python3 and PyPI)
+	@test -x $(INTEROP_VENV)/bin/python || python3 -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check noiseprotocol==0.3.1
+	$(INTEROP_VENV)/bin/python Tests/Fixtures/noise-interop/noise_interop.py check \
+		Protocols/vectors/lattice-handshake-v1.json Tests/Fixtures/noise-vectors/*.json \
+		Tests/Fixtures/noise-interop/noiseprotocol-transcript.json
 
 lint: ## Check formatting against .swift-format
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks

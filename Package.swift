@@ -34,10 +34,12 @@ let package = Package(
 
         // MARK: Pure modules
         .target(name: "LatticeCore", swiftSettings: strict),
+        .target(name: "LatticeSync", dependencies: ["LatticeCore"], swiftSettings: strict),
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
         .target(name: "LatticeStore", dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto"], swiftSettings: strict),
+        .target(name: "LatticeCompression", dependencies: ["CZstd"], swiftSettings: strict),
 
         // MARK: Benchmarks and the CLI
         .target(
@@ -67,6 +69,26 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
-        .testTarget(name: "LatticeStoreTests", dependencies: ["LatticeStore", "LatticeCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "LatticeStoreTests",
+            dependencies: ["LatticeStore", "LatticeCrypto", "LatticeSync"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeSyncTests",
+            dependencies: [
+                "LatticeSync",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeCompressionTests",
+            dependencies: [
+                "LatticeCompression",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
