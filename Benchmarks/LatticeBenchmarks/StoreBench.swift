@@ -3,7 +3,7 @@ import LatticeCrypto
 @_spi(Bench) import LatticeStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// `lattice bench store`: the store against raw LMDB through its C API, same disk, same run.
@@ -23,7 +23,9 @@ enum StoreBench {
         name: "store",
         summary: "Durable group-committed encrypted writes and random gets against raw LMDB"
     ) { options, emit in
-        let sizes = options.quick ? (puts: 10_000, keys: 20_000, gets: 20_000) : (puts: 200_000, keys: 1_000_000, gets: 1_000_000)
+        let sizes =
+            options.quick
+            ? (puts: 10_000, keys: 20_000, gets: 20_000) : (puts: 200_000, keys: 1_000_000, gets: 1_000_000)
         let root = options.workDirectory + "/lattice-bench-store-\(Random.uint64())"
         guard mkdir(root, 0o700) == 0 else { throw BenchStoreError("cannot create \(root)") }
         defer { removeTree(root) }
@@ -42,14 +44,24 @@ enum StoreBench {
         let piped = try blocking { try await timedWrites(store, total: puts, window: storeWriteWindow, prefix: "p") }
         emit(
             BenchMeasurement(
-                name: "store.put.durable.8writers.encrypted", value: Double(puts) / piped, unit: "ops/s",
-                baseline: "lmdb.put.durable.1000pertxn", baselineValue: rawRate))
+                name: "store.put.durable.8writers.encrypted",
+                value: Double(puts) / piped,
+                unit: "ops/s",
+                baseline: "lmdb.put.durable.1000pertxn",
+                baselineValue: rawRate
+            )
+        )
         let unpipelined = min(puts, 4000)
         let single = try blocking { try await timedWrites(store, total: unpipelined, window: 1, prefix: "s") }
         emit(
             BenchMeasurement(
-                name: "store.put.durable.8writers.1inflight", value: Double(unpipelined) / single, unit: "ops/s",
-                baseline: "lmdb.put.durable.1000pertxn", baselineValue: rawRate))
+                name: "store.put.durable.8writers.1inflight",
+                value: Double(unpipelined) / single,
+                unit: "ops/s",
+                baseline: "lmdb.put.durable.1000pertxn",
+                baselineValue: rawRate
+            )
+        )
     }
 
     private static func runGets(root: String, keys: Int, gets: Int, emit: (BenchMeasurement) -> Void) throws {
@@ -72,8 +84,13 @@ enum StoreBench {
         }
         emit(
             BenchMeasurement(
-                name: "store.get.random.encrypted", value: Double(gets) / single, unit: "ops/s",
-                baseline: "lmdb.get.random", baselineValue: rawRate))
+                name: "store.get.random.encrypted",
+                value: Double(gets) / single,
+                unit: "ops/s",
+                baseline: "lmdb.get.random",
+                baselineValue: rawRate
+            )
+        )
         let batched = try Stopwatch.seconds {
             var i = 0
             while i < names.count {
@@ -88,8 +105,13 @@ enum StoreBench {
         }
         emit(
             BenchMeasurement(
-                name: "store.get.random.encrypted.1000perread", value: Double(gets) / batched, unit: "ops/s",
-                baseline: "lmdb.get.random", baselineValue: rawRate))
+                name: "store.get.random.encrypted.1000perread",
+                value: Double(gets) / batched,
+                unit: "ops/s",
+                baseline: "lmdb.get.random",
+                baselineValue: rawRate
+            )
+        )
     }
 
     @Sendable static func keyName(_ i: Int) -> String { "bench/key/\(i)" }

@@ -1,7 +1,7 @@
 import CLMDB
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// An error from the store. The code is stable and can be matched; the message names the
@@ -93,14 +93,16 @@ extension StoreError {
             self.init(
                 .readersFull,
                 "\(what): every reader slot is in use; close idle readers or raise Configuration.readersMax",
-                returnCode: rc)
+                returnCode: rc
+            )
         case MDB_NOTFOUND:
             self.init(.notFound, "\(what): not found", returnCode: rc)
         case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID, MDB_PANIC, MDB_VERSION_MISMATCH:
             self.init(
                 .corrupted,
                 "\(what): the data file is damaged or not an LMDB file (\(text)); restore it from a peer or a backup",
-                returnCode: rc)
+                returnCode: rc
+            )
         case MDB_TXN_FULL:
             self.init(.transactionFull, "\(what): transaction has too many dirty pages (\(text))", returnCode: rc)
         case EACCES, EPERM, ENOSPC, EIO, EROFS, ENOENT:

@@ -3,7 +3,7 @@ import Dispatch
 @_spi(Testing) import LatticeStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Hidden commands that tests run as child processes.

@@ -2,7 +2,7 @@ import LatticeCrypto
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 @Suite struct AtRestTests {

@@ -1,7 +1,7 @@
 @testable import LatticeStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A child process with its standard output on a pipe, for the crash and reader tests.
@@ -19,12 +19,14 @@ final class ChildProcess {
         var dir = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         while let last = dir.last, last != "/" { dir.removeLast() }
         // The test binary is .build/<triple>/debug/LatticePackageTests.xctest (maybe a bundle dir).
-        for candidate in [dir + "lattice", dir + "../lattice", dir + "../../lattice"] where access(candidate, X_OK) == 0 {
+        for candidate in [dir + "lattice", dir + "../lattice", dir + "../../lattice"] where access(candidate, X_OK) == 0
+        {
             return candidate
         }
         throw ChildError(
             "the 'lattice' executable is not next to the test binary in \(dir); build it first with "
-                + "'swift build --build-tests' (make test does)")
+                + "'swift build --build-tests' (make test does)"
+        )
     }
 
     init(_ executable: String, _ arguments: [String]) throws {

@@ -4,7 +4,7 @@ import Testing
 @_spi(Testing) @testable import LatticeStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator so a run's schedule replays.
@@ -65,12 +65,18 @@ func environmentInteger(_ name: String) -> UInt64? {
 
     /// Starts the writer child, lets it run `afterMs` after its first acknowledgement, kills
     /// it, and returns every key it acknowledged.
-    private func runAndKill(_ executable: String, _ fixture: StoreFixture, run: String, afterMs: Int) throws
+    private func runAndKill(
+        _ executable: String,
+        _ fixture: StoreFixture,
+        run: String,
+        afterMs: Int
+    ) throws
         -> [String]
     {
         let child = try ChildProcess(
             executable,
-            ["debug", "store-writer", "--dir", fixture.dataDirectory, "--key-file", fixture.keyFile, "--run", run])
+            ["debug", "store-writer", "--dir", fixture.dataDirectory, "--key-file", fixture.keyFile, "--run", run]
+        )
         var lines: [String] = []
         if let first = child.firstLine(timeoutMs: 20_000) { lines.append(first) }
         let (more, closed) = child.readLines(timeoutMs: afterMs)

@@ -3,13 +3,18 @@ import Testing
 @testable import LatticeStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 @Suite struct LMDBEnvironmentTests {
     static func options(mapBytes: Int = 1 << 20, mapBytesMax: Int = 8 << 20) -> EnvironmentOptions {
         EnvironmentOptions(
-            mapBytesInitial: mapBytes, mapBytesMax: mapBytesMax, readersMax: 16, databasesMax: 4, syncOnCommit: true)
+            mapBytesInitial: mapBytes,
+            mapBytesMax: mapBytesMax,
+            readersMax: 16,
+            databasesMax: 4,
+            syncOnCommit: true
+        )
     }
 
     static func withDatabase(

@@ -73,8 +73,11 @@ func randomOperation(_ rng: inout SplitMix64) -> (key: String, op: CRDTOperation
             let time = HLCTimestamp(wallMilliseconds: 1_000 + UInt64(step), logical: 0)
             let onA = rng.next() % 2 == 0
             do {
-                if onA { toB.append(try await a.replica.write(key, op, tenant: "t", at: time)) }
-                else { toA.append(try await b.replica.write(key, op, tenant: "t", at: time)) }
+                if onA {
+                    toB.append(try await a.replica.write(key, op, tenant: "t", at: time))
+                } else {
+                    toA.append(try await b.replica.write(key, op, tenant: "t", at: time))
+                }
             } catch is CRDTError {
                 continue  // a type conflict on a concurrent value: refused, as the model does
             }
@@ -125,7 +128,9 @@ func randomOperation(_ rng: inout SplitMix64) -> (key: String, op: CRDTOperation
         _ = try await a.replica.write("y", .assign(.int(1)), tenant: "t", at: t)
         _ = try await a.replica.write("x", .assign(.int(2)), tenant: "t", at: t)
         let me = a.replica.replica
-        #expect(try a.replica.changes(tenant: "t", since: VersionVector([me: 2]), limit: 10).entries.map(\.key) == ["x"])
+        #expect(
+            try a.replica.changes(tenant: "t", since: VersionVector([me: 2]), limit: 10).entries.map(\.key) == ["x"]
+        )
         let indexEntries = try a.store.environment.read { txn in
             var n = 0
             try txn.scan(a.store.tables.dots, prefix: []) { _, _ in

@@ -4,7 +4,7 @@ import Testing
 @testable import LatticeStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A temporary directory removed when the value is dropped (via `remove()` in a defer).

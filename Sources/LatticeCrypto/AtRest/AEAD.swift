@@ -38,10 +38,15 @@ public enum XChaCha20Poly1305 {
                         randombytes_buf(base, nonceBytes)
                         var cipherCount: UInt64 = 0
                         let rc = crypto_aead_xchacha20poly1305_ietf_encrypt(
-                            base + nonceBytes, &cipherCount,
-                            p.bindMemory(to: UInt8.self).baseAddress, UInt64(p.count),
-                            ad.bindMemory(to: UInt8.self).baseAddress, UInt64(ad.count),
-                            nil, base, k.bindMemory(to: UInt8.self).baseAddress!
+                            base + nonceBytes,
+                            &cipherCount,
+                            p.bindMemory(to: UInt8.self).baseAddress,
+                            UInt64(p.count),
+                            ad.bindMemory(to: UInt8.self).baseAddress,
+                            UInt64(ad.count),
+                            nil,
+                            base,
+                            k.bindMemory(to: UInt8.self).baseAddress!
                         )
                         precondition(rc == 0 && Int(cipherCount) == p.count + tagBytes, "XChaCha20 encrypt failed")
                         initialised = p.count + overheadBytes
@@ -74,10 +79,15 @@ public enum XChaCha20Poly1305 {
                         let base = s.bindMemory(to: UInt8.self).baseAddress!
                         var count: UInt64 = 0
                         let rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
-                            out.baseAddress!, &count, nil,
-                            base + nonceBytes, UInt64(s.count - nonceBytes),
-                            ad.bindMemory(to: UInt8.self).baseAddress, UInt64(ad.count),
-                            base, k.bindMemory(to: UInt8.self).baseAddress!
+                            out.baseAddress!,
+                            &count,
+                            nil,
+                            base + nonceBytes,
+                            UInt64(s.count - nonceBytes),
+                            ad.bindMemory(to: UInt8.self).baseAddress,
+                            UInt64(ad.count),
+                            base,
+                            k.bindMemory(to: UInt8.self).baseAddress!
                         )
                         failed = rc != 0
                         initialised = failed ? 0 : Int(count)
@@ -89,9 +99,15 @@ public enum XChaCha20Poly1305 {
         guard let opened else {
             let count = sealed.withUnsafeBytes { $0.count }
             if count < overheadBytes {
-                throw CryptoError(.invalidInput, "sealed box has \(count) bytes, fewer than its \(overheadBytes)-byte overhead")
+                throw CryptoError(
+                    .invalidInput,
+                    "sealed box has \(count) bytes, fewer than its \(overheadBytes)-byte overhead"
+                )
             }
-            throw CryptoError(.authenticationFailed, "sealed box did not authenticate (wrong key, wrong place, or altered)")
+            throw CryptoError(
+                .authenticationFailed,
+                "sealed box did not authenticate (wrong key, wrong place, or altered)"
+            )
         }
         return opened
     }

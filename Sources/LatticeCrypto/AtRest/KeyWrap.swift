@@ -13,7 +13,11 @@ public enum KeyWrap {
 
     /// The key inside `wrapped`. Throws `CryptoError.authenticationFailed` if `kek` or
     /// `context` differ from the ones used to wrap it.
-    public static func unwrap(_ wrapped: [UInt8], with kek: SecretBytes, context: [UInt8]) throws(CryptoError)
+    public static func unwrap(
+        _ wrapped: [UInt8],
+        with kek: SecretBytes,
+        context: [UInt8]
+    ) throws(CryptoError)
         -> SecretBytes
     {
         SecretBytes(try XChaCha20Poly1305.open(wrapped, additionalData: domain + context, key: kek))

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A node's master key: 32 random bytes kept in a key file that only its owner may read.
@@ -61,7 +61,8 @@ public struct MasterKey: Sendable {
             throw CryptoError(
                 .keyFile,
                 "master key file \(path) has mode \(octal(mode)); group and others must have no access. "
-                    + "Fix it with: chmod 600 \(path)")
+                    + "Fix it with: chmod 600 \(path)"
+            )
         }
         var text = [UInt8](repeating: 0, count: fileBytesMax + 1)
         defer { wipe(&text) }
@@ -75,7 +76,9 @@ public struct MasterKey: Sendable {
         defer { wipe(&digits) }
         while let last = digits.last, last == 0x0a || last == 0x0d { digits.removeLast() }
         let malformed = CryptoError(
-            .keyFile, "master key file \(path) must hold exactly 64 hex digits (32 bytes) and a newline")
+            .keyFile,
+            "master key file \(path) must hold exactly 64 hex digits (32 bytes) and a newline"
+        )
         guard digits.count == 2 * keyBytes else { throw malformed }
         var key = SecretBytes(zeroedCount: keyBytes)
         let ok = key.withUnsafeMutableBytes { out in

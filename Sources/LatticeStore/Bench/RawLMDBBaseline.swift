@@ -1,7 +1,7 @@
 import CLMDB
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The raw LMDB baselines the store benchmark compares against, written straight against the

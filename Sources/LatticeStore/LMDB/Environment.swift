@@ -2,7 +2,7 @@ import CLMDB
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// How to open an LMDB environment.
@@ -58,7 +58,8 @@ final class LMDBEnvironment: @unchecked Sendable {
         guard inserted else {
             throw StoreError(
                 .alreadyOpen,
-                "data directory \(path) is already open in this process; share the open store instead of opening it twice")
+                "data directory \(path) is already open in this process; share the open store instead of opening it twice"
+            )
         }
         var env: OpaquePointer?
         do {
@@ -190,7 +191,8 @@ final class LMDBEnvironment: @unchecked Sendable {
                 throw StoreError(
                     .storeFull,
                     "store \(path) is full: the map reached its maximum of \(mapBytesMax) bytes "
-                        + "(Configuration.mapBytesMax); delete data or raise the maximum. Reads still work")
+                        + "(Configuration.mapBytesMax); delete data or raise the maximum. Reads still work"
+                )
             }
             let next = min(mapBytesMax, mapBytes > mapBytesMax / 2 ? mapBytesMax : mapBytes * 2)
             try lmdbCheck(mdb_env_set_mapsize(handle, next), "growing the map of \(path) to \(next) bytes")

@@ -26,7 +26,9 @@ extension ReplicaStore {
         limit: Int
     ) throws -> ReplicaChanges {
         guard limit > 0 else { throw StoreError(.limitExceeded, "a changes page must hold at least one key") }
-        return try store.read { r in try ReplicaReader(r, tenant: tenant).changes(since: peer, after: cursor, limit: limit) }
+        return try store.read { r in
+            try ReplicaReader(r, tenant: tenant).changes(since: peer, after: cursor, limit: limit)
+        }
     }
 }
 

@@ -61,7 +61,11 @@ public final class ReplicaStore: Sendable {
         return try await store.write { w in
             var tx = try ReplicaTransaction(w, tenant: tenant)
             let state = try tx.state(key) ?? ReplicaKeyState()
-            let delta = try state.value.delta(for: operation, dot: tx.context.nextDot(for: replica), timestamp: timestamp)
+            let delta = try state.value.delta(
+                for: operation,
+                dot: tx.context.nextDot(for: replica),
+                timestamp: timestamp
+            )
             let applied = ReplicaDelta(key: key, delta: delta)
             try tx.apply(applied)
             try tx.finish()

@@ -41,7 +41,8 @@ struct ReplicaTransaction {
             throw StoreError(
                 .limitExceeded,
                 "CRDT state of key '\(key.prefix(64))' would be \(payload.count) bytes; the limit is "
-                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax); split it across keys")
+                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax); split it across keys"
+            )
         }
         try writer.putRecord(.crdt, payload, forKey: key, keys: keys)
         let tag = keys.keyTag(key)
@@ -105,7 +106,12 @@ struct TenantSlots {
     func load(_ slot: UInt8, _ txn: some TransactionReading) throws -> [UInt8]? {
         let key = lmdbKey(slot)
         guard let sealed = try txn.get(store.tables.tenantState, key) else { return nil }
-        return try keys.open(sealed, table: .tenantState, lmdbKey: key, what: "state slot \(slot) of tenant '\(keys.name)'")
+        return try keys.open(
+            sealed,
+            table: .tenantState,
+            lmdbKey: key,
+            what: "state slot \(slot) of tenant '\(keys.name)'"
+        )
     }
 
     func save(_ slot: UInt8, _ plain: [UInt8], _ txn: WriteTransaction) throws {
@@ -118,7 +124,10 @@ struct TenantSlots {
         do {
             return try CRDTCodec.decodeContext(bytes)
         } catch {
-            throw StoreError(.corrupted, "the causal context of tenant '\(keys.name)' does not decode: \(error.message)")
+            throw StoreError(
+                .corrupted,
+                "the causal context of tenant '\(keys.name)' does not decode: \(error.message)"
+            )
         }
     }
 

@@ -49,7 +49,8 @@ extension Store {
         guard !name.isEmpty, name.utf8.count <= StoreLimits.tenantNameBytesMax else {
             throw StoreError(
                 .limitExceeded,
-                "tenant name '\(name.prefix(64))' must be 1...\(StoreLimits.tenantNameBytesMax) UTF-8 bytes")
+                "tenant name '\(name.prefix(64))' must be 1...\(StoreLimits.tenantNameBytesMax) UTF-8 bytes"
+            )
         }
     }
 
@@ -61,7 +62,11 @@ extension Store {
 
     /// Unwraps every tenant's data key. A row that fails to unwrap is damaged: opening fails
     /// rather than silently hiding a tenant.
-    static func loadTenants(_ env: LMDBEnvironment, _ tables: Tables, _ secrets: MasterSecrets) throws
+    static func loadTenants(
+        _ env: LMDBEnvironment,
+        _ tables: Tables,
+        _ secrets: MasterSecrets
+    ) throws
         -> [String: TenantKeys]
     {
         try env.read { txn in
@@ -75,11 +80,18 @@ extension Store {
         }
     }
 
-    static func unwrapTenant(tag: [UInt8], row: UnsafeRawBufferPointer, secrets: MasterSecrets, path: String)
+    static func unwrapTenant(
+        tag: [UInt8],
+        row: UnsafeRawBufferPointer,
+        secrets: MasterSecrets,
+        path: String
+    )
         throws(StoreError) -> TenantKeys
     {
         let damaged = StoreError(
-            .corrupted, "a tenant key record in \(path) is damaged; that tenant's data cannot be read")
+            .corrupted,
+            "a tenant key record in \(path) is damaged; that tenant's data cannot be read"
+        )
         guard row.count > TenantKeys.numberBytes + XChaCha20Poly1305.keyBytes else { throw damaged }
         let number = readBigEndian(row[..<TenantKeys.numberBytes])
         let wrapped = Array(row[TenantKeys.numberBytes...])

@@ -53,8 +53,13 @@ public final class Store: Sendable {
     /// The current map size in bytes.
     public var mapBytes: Int { environment.resizeLock.withShared { environment.mapBytes } }
 
-    private init(environment: LMDBEnvironment, tables: Tables, secrets: MasterSecrets,
-                 tenants: [String: TenantKeys], configuration: StoreConfiguration) {
+    private init(
+        environment: LMDBEnvironment,
+        tables: Tables,
+        secrets: MasterSecrets,
+        tenants: [String: TenantKeys],
+        configuration: StoreConfiguration
+    ) {
         directory = environment.path
         self.environment = environment
         self.tables = tables
@@ -66,8 +71,10 @@ public final class Store: Sendable {
             environment: environment,
             limits: .init(
                 queueDepthMax: configuration.writeQueueDepthMax,
-                batchWritesMax: configuration.commitBatchWritesMax),
-            relaxedSyncIntervalMs: relaxedMs)
+                batchWritesMax: configuration.commitBatchWritesMax
+            ),
+            relaxedSyncIntervalMs: relaxedMs
+        )
     }
 
     /// Opens (creating if needed) the store in `directory` with the master key in `masterKeyFile`.
@@ -100,14 +107,21 @@ public final class Store: Sendable {
                 mapBytesMax: configuration.mapBytesMax,
                 readersMax: configuration.readersMax,
                 databasesMax: Tables.count,
-                syncOnCommit: configuration.durability == .durable))
+                syncOnCommit: configuration.durability == .durable
+            )
+        )
         do {
             let secrets = MasterSecrets(masterKey)
             let tables = try Tables.openOrCreate(environment, secrets: secrets)
             let tenants = try loadTenants(environment, tables, secrets)
             try resumePurges(environment, tables)
-            return Store(environment: environment, tables: tables, secrets: secrets, tenants: tenants,
-                         configuration: configuration)
+            return Store(
+                environment: environment,
+                tables: tables,
+                secrets: secrets,
+                tenants: tenants,
+                configuration: configuration
+            )
         } catch {
             environment.close()
             throw error
@@ -137,7 +151,9 @@ public final class Store: Sendable {
             writer.submit(
                 WriteJob(
                     body: { [self] txn in box.value = try body(StoreWriter(store: self, txn: txn)) },
-                    completion: { continuation.resume(with: $0) }))
+                    completion: { continuation.resume(with: $0) }
+                )
+            )
         }
         return box.value!
     }

@@ -11,7 +11,8 @@ public struct StoreWriter {
             throw StoreError(
                 .limitExceeded,
                 "value for key '\(key.prefix(64))' is \(value.count) bytes; the limit is "
-                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax)")
+                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax)"
+            )
         }
         try putRecord(.bytes, value, forKey: key, keys: try tenantKeys(tenant))
     }
@@ -66,7 +67,8 @@ extension Store {
             throw StoreError(
                 .limitExceeded,
                 "key '\(key.prefix(64))' is \(count) bytes; keys must be 1...\(StoreLimits.keyBytesMax) "
-                    + "UTF-8 bytes (StoreLimits.keyBytesMax)")
+                    + "UTF-8 bytes (StoreLimits.keyBytesMax)"
+            )
         }
     }
 

@@ -46,7 +46,8 @@ struct Tables: Sendable {
             tenants: try env.openDatabase("tenants", create: create, in: txn),
             records: try env.openDatabase("records", create: create, in: txn),
             dots: try env.openDatabase("dots", create: create, in: txn),
-            tenantState: try env.openDatabase("tenant-state", create: create, in: txn))
+            tenantState: try env.openDatabase("tenant-state", create: create, in: txn)
+        )
     }
 
     private static func create(_ env: LMDBEnvironment, secrets: MasterSecrets) throws -> Tables {
@@ -54,38 +55,49 @@ struct Tables: Sendable {
         defer { txn.abort() }
         if try env.openDatabaseIfPresent("meta", in: txn.handle) {
             throw StoreError(
-                .corrupted, "data directory \(env.path) has a 'meta' database but is missing others; it is damaged")
+                .corrupted,
+                "data directory \(env.path) has a 'meta' database but is missing others; it is damaged"
+            )
         }
         let tables = try open(env, txn: txn.handle, create: true)
         try txn.put(tables.meta, formatKey, [formatVersion])
         let check = XChaCha20Poly1305.seal(
-            masterCheckText, additionalData: sealedRecordAD(.meta, masterCheckKey), key: secrets.metaKey)
+            masterCheckText,
+            additionalData: sealedRecordAD(.meta, masterCheckKey),
+            key: secrets.metaKey
+        )
         try txn.put(tables.meta, masterCheckKey, check)
         try txn.put(tables.meta, tenantNextKey, bigEndianBytes(1))
         try txn.commit()
         return tables
     }
 
-    private static func verify(_ txn: ReadTransaction, _ tables: Tables, _ secrets: MasterSecrets, path: String) throws {
+    private static func verify(_ txn: ReadTransaction, _ tables: Tables, _ secrets: MasterSecrets, path: String) throws
+    {
         guard let format = try txn.get(tables.meta, formatKey), format.count == 1 else {
             throw StoreError(.corrupted, "data directory \(path) has no format version; it is damaged")
         }
         guard format[0] == formatVersion else {
             throw StoreError(
                 .corrupted,
-                "data directory \(path) has store format \(format[0]); this build reads format \(formatVersion)")
+                "data directory \(path) has store format \(format[0]); this build reads format \(formatVersion)"
+            )
         }
         guard let check = try txn.get(tables.meta, masterCheckKey) else {
             throw StoreError(.corrupted, "data directory \(path) has no master key check; it is damaged")
         }
         do {
             _ = try XChaCha20Poly1305.open(
-                check, additionalData: sealedRecordAD(.meta, masterCheckKey), key: secrets.metaKey)
+                check,
+                additionalData: sealedRecordAD(.meta, masterCheckKey),
+                key: secrets.metaKey
+            )
         } catch {
             throw StoreError(
                 .wrongMasterKey,
                 "the master key does not open data directory \(path): it was created with another key. "
-                    + "Nothing was written; use the key file this directory was created with")
+                    + "Nothing was written; use the key file this directory was created with"
+            )
         }
     }
 }

@@ -43,7 +43,9 @@ struct TenantKeys: Sendable {
         prefix = bigEndianBytes(number)
         sealKey = KeyDerivation.subkey(of: dataKey, label: "store.seal")
         nameHasher = KeyedBLAKE2b(
-            key: KeyDerivation.subkey(of: dataKey, label: "store.key-name"), outputCount: Self.keyTagBytes)
+            key: KeyDerivation.subkey(of: dataKey, label: "store.key-name"),
+            outputCount: Self.keyTagBytes
+        )
     }
 
     /// The LMDB key of `keyName`'s record: tenant number | keyed BLAKE2b-128 of the name.
@@ -80,7 +82,8 @@ struct TenantKeys: Sendable {
             throw StoreError(
                 .corrupted,
                 "\(what()) failed authentication: it was altered on disk or moved from another slot; "
-                    + "restore it from a peer or a backup")
+                    + "restore it from a peer or a backup"
+            )
         }
     }
 }

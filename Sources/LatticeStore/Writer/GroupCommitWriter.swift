@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The one thread that writes: it takes the queued writes, runs them in one LMDB write
@@ -38,12 +38,15 @@ final class GroupCommitWriter: @unchecked Sendable {
         relaxedSyncIntervalNs = relaxedSyncIntervalMs.map { UInt64($0) * 1_000_000 }
         let me = Unmanaged.passRetained(self).toOpaque()
         let rc = pthread_create(
-            &thread, nil,
+            &thread,
+            nil,
             { raw in
                 let writer = Unmanaged<GroupCommitWriter>.fromOpaque(raw!).takeRetainedValue()
                 writer.run()
                 return nil
-            }, me)
+            },
+            me
+        )
         precondition(rc == 0, "cannot start the store's writer thread: \(String(cString: strerror(rc)))")
     }
 
@@ -200,10 +203,10 @@ extension GroupCommitWriter {
             }
             do {
                 try txn.commit()
-            } catch where error.code == .mapFull {
+            } catch  where error.code == .mapFull {
                 do { try environment.grow() } catch { return fail(live, error) }
                 continue
-            } catch where error.code == .transactionFull {
+            } catch  where error.code == .transactionFull {
                 return split(live, error)
             } catch {
                 return fail(live, error)
