@@ -114,7 +114,10 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Flushes committed data to disk (`mdb_env_sync` forced), for environments opened without sync.
     func sync() throws(StoreError) {
-        try lmdbCheck(mdb_env_sync(handle, 1), "flushing \(path) to disk")
+        try resizeLock.withShared { () throws(StoreError) in
+            guard !isClosed else { throw StoreError(.closed, "the store in \(path) is closed") }
+            try lmdbCheck(mdb_env_sync(handle, 1), "flushing \(path) to disk")
+        }
     }
 
     /// Runs `body` in a read-only snapshot. Any thread may call it; it never waits for the
@@ -174,7 +177,10 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// Begins the write transaction. Only the writer thread calls this.
     func beginWrite() throws(StoreError) -> WriteTransaction {
         var txn: OpaquePointer?
-        var rc = mdb_txn_begin(handle, nil, 0, &txn)
+        var rc = try resizeLock.withShared { () throws(StoreError) -> Int32 in
+            guard !isClosed else { throw StoreError(.closed, "the store in \(path) is closed") }
+            return mdb_txn_begin(handle, nil, 0, &txn)
+        }
         if rc == MDB_MAP_RESIZED {
             try adoptResizedMap()
             rc = mdb_txn_begin(handle, nil, 0, &txn)

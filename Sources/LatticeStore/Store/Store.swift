@@ -16,10 +16,13 @@ import Synchronization
 /// |                | `master-check`                         | sealed(meta key, fixed text)               |
 /// |                | `tenant-next`                          | next tenant number (8 bytes)               |
 /// |                | `purge/` tenant#                       | empty: a shredded tenant still to purge    |
+/// |                | `replica-id`                           | this directory's replica id (16 bytes)     |
 /// | `tenants`      | BLAKE2b-128(tenant-name key, name)     | tenant# , wrap(wrap key, data key ‖ name)  |
 /// | `records`      | tenant# , BLAKE2b-128(name key, key)   | sealed(seal key, kind ‖ len ‖ key ‖ value) |
-/// | `dots`         | tenant# , replica (16) , counter (8)   | BLAKE2b-128(name key, key)                 |
-/// | `tenant-state` | tenant# , slot (1 byte)                | sealed(seal key, state)                    |
+/// | `dots`         | tenant# , origin (16) , counter (8) ,  | empty (a key version entry; see            |
+/// |                | BLAKE2b-128(name key, key)             | ``ReplicaStore``)                          |
+/// | `tenant-state` | tenant# , slot (1 byte)                | sealed(seal key, state): slot 1 the causal |
+/// |                |                                        | context, slot 2 the repair digest          |
 ///
 /// "sealed" is XChaCha20-Poly1305 with a random nonce: `nonce (24) | ciphertext | tag (16)`, and
 /// additional data `"lattice.at-rest.v1" | table id (1 byte) | the record's LMDB key`. Because

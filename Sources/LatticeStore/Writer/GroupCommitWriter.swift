@@ -96,7 +96,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         guard let parked else { return }
         for waiter in parked { waiter.resume(throwing: closedError()) }
-        pthread_join(thread, nil)
+        // The store may be released by a write closure on the writer thread itself: then the
+        // thread drains and exits on its own, and joining would deadlock.
+        if pthread_equal(pthread_self(), thread) == 0 { pthread_join(thread, nil) }
     }
 
     private func closedError() -> StoreError {
