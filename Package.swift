@@ -35,6 +35,7 @@ let package = Package(
         // MARK: Pure modules
         .target(name: "LatticeCore", swiftSettings: strict),
         .target(name: "LatticeSync", dependencies: ["LatticeCore"], swiftSettings: strict),
+        .target(name: "LatticeSimulation", dependencies: ["LatticeCore", "LatticeSync"], swiftSettings: strict),
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
@@ -44,7 +45,7 @@ let package = Package(
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore", "LatticeStore"],
+            dependencies: ["LatticeCore", "LatticeSimulation", "LatticeStore"],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),
@@ -52,6 +53,7 @@ let package = Package(
             name: "lattice",
             dependencies: [
                 "LatticeCore",
+                "LatticeSimulation",
                 "LatticeBenchmarks",
                 "LatticeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,6 +82,11 @@ let package = Package(
                 "LatticeSync",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeSimulationTests",
+            dependencies: ["LatticeSimulation", "LatticeSync", "LatticeCore"],
             swiftSettings: strict
         ),
         .testTarget(

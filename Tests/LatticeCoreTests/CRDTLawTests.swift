@@ -34,8 +34,10 @@ struct CRDTLawTests {
         }
     }
 
-    @Test("deltas are joinable like states: a delta joined into a state equals the state after the mutation",
-          arguments: OpFamily.allCases)
+    @Test(
+        "deltas are joinable like states: a delta joined into a state equals the state after the mutation",
+        arguments: OpFamily.allCases
+    )
     func deltaJoinEqualsMutation(family: OpFamily) async {
         await propertyCheck(count: 150, input: Gen<UInt64>.value()) { seed in
             let s = Scenario(seed: seed, family: family)
@@ -52,8 +54,10 @@ struct CRDTLawTests {
         }
     }
 
-    @Test("any delivery order of all deltas, with duplicates, converges on every replica",
-          arguments: OpFamily.allCases)
+    @Test(
+        "any delivery order of all deltas, with duplicates, converges on every replica",
+        arguments: OpFamily.allCases
+    )
     func deltasConvergeInAnyOrder(family: OpFamily) async {
         await propertyCheck(count: 100, input: Gen<UInt64>.value()) { seed in
             let s = Scenario(seed: seed, family: family, replicas: 4, steps: 40)

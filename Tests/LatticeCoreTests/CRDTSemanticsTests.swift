@@ -212,7 +212,8 @@ struct HybridLogicalClockTests {
         let manual = ManualClock()
         var clock = HybridLogicalClock(
             physicalMilliseconds: { manual.ms },
-            last: HLCTimestamp(wallMilliseconds: 1_000, logical: .max))
+            last: HLCTimestamp(wallMilliseconds: 1_000, logical: .max)
+        )
         let t = clock.now()
         #expect(t.wallMilliseconds == 1_001 && t.logical == 0)
     }

@@ -12,7 +12,10 @@ struct CodecTests {
             for state in s.replicas.map(\.state) + s.deltas {
                 #expect((try? CRDTCodec.decodeCausal(CRDTCodec.encode(state))) == state, "seed \(seed)")
                 #expect((try? CRDTCodec.decodeValue(CRDTCodec.encode(state.store))) == state.store, "seed \(seed)")
-                #expect((try? CRDTCodec.decodeContext(CRDTCodec.encode(state.context))) == state.context, "seed \(seed)")
+                #expect(
+                    (try? CRDTCodec.decodeContext(CRDTCodec.encode(state.context))) == state.context,
+                    "seed \(seed)"
+                )
             }
         }
     }

@@ -31,12 +31,15 @@ struct TenantReplicaTests {
 
     static func randomOperation(_ rng: inout SplitMix64, key: String) -> CRDTOperation {
         switch key.utf8.last! % 3 {
-        case 0: return Int.random(in: 0...5, using: &rng) == 0 ? .clear : .increment(by: Int64.random(in: -3...9, using: &rng))
+        case 0:
+            return Int.random(in: 0...5, using: &rng) == 0
+                ? .clear : .increment(by: Int64.random(in: -3...9, using: &rng))
         case 1:
             let e = Scalar.int(Int64.random(in: 0...4, using: &rng))
             return Bool.random(using: &rng) ? .add(e) : .remove(e)
         default:
-            return Int.random(in: 0...4, using: &rng) == 0 ? .clear : .assign(.int(Int64.random(in: 0...99, using: &rng)))
+            return Int.random(in: 0...4, using: &rng) == 0
+                ? .clear : .assign(.int(Int64.random(in: 0...99, using: &rng)))
         }
     }
 
@@ -60,7 +63,9 @@ struct TenantReplicaTests {
                     if Bool.random(using: &rng) { replicas[p.to].apply(p.delta) }  // duplicate
                 default:
                     let j = Int.random(in: 0..<4, using: &rng)
-                    if i != j { Self.sync(from: replicas[j], to: &replicas[i], limit: Int.random(in: 1...4, using: &rng)) }
+                    if i != j {
+                        Self.sync(from: replicas[j], to: &replicas[i], limit: Int.random(in: 1...4, using: &rng))
+                    }
                 }
             }
             // Heal: two full rounds of all-pairs sync reach every replica.

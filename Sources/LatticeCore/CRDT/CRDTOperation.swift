@@ -69,24 +69,34 @@ public struct CRDTError: Error, Hashable, Sendable, CustomStringConvertible {
 extension CRDTValue {
     /// The delta that performs `operation` as the event `dot`. `timestamp` orders LWW
     /// assignments. Throws when the value holds another type or a limit would be passed.
-    public func delta(for operation: CRDTOperation, dot: Dot, timestamp: HLCTimestamp) throws(CRDTError)
+    public func delta(
+        for operation: CRDTOperation,
+        dot: Dot,
+        timestamp: HLCTimestamp
+    ) throws(CRDTError)
         -> Causal<CRDTValue>
     {
         if let type = operation.type, let held = types.first(where: { $0 != type }) {
             throw CRDTError(
                 code: .typeMismatch,
                 message: "value holds a \(held), so '\(operation)' (a \(type) operation) cannot apply; "
-                    + "delete it first to store a \(type)")
+                    + "delete it first to store a \(type)"
+            )
         }
         guard operation.depth < CoreLimits.nestingDepthMax else {
             throw CRDTError(
                 code: .limitExceeded,
-                message: "operation nests \(operation.depth) maps deep; the limit is \(CoreLimits.nestingDepthMax - 1)")
+                message: "operation nests \(operation.depth) maps deep; the limit is \(CoreLimits.nestingDepthMax - 1)"
+            )
         }
         return try unsafeDelta(for: operation, dot: dot, timestamp: timestamp)
     }
 
-    private func unsafeDelta(for operation: CRDTOperation, dot: Dot, timestamp: HLCTimestamp) throws(CRDTError)
+    private func unsafeDelta(
+        for operation: CRDTOperation,
+        dot: Dot,
+        timestamp: HLCTimestamp
+    ) throws(CRDTError)
         -> Causal<CRDTValue>
     {
         switch operation {
@@ -101,7 +111,8 @@ extension CRDTValue {
             guard field.utf8.count <= CoreLimits.fieldBytesMax else {
                 throw CRDTError(
                     code: .limitExceeded,
-                    message: "map field name is \(field.utf8.count) bytes; the limit is \(CoreLimits.fieldBytesMax)")
+                    message: "map field name is \(field.utf8.count) bytes; the limit is \(CoreLimits.fieldBytesMax)"
+                )
             }
             var failure: CRDTError?
             let delta = map.updateDelta(field) { current in
@@ -123,7 +134,11 @@ extension Causal where Store == CRDTValue {
     /// joins it, and returns the delta to replicate. For standalone values; a replica
     /// store shares one context across keys and allocates dots itself.
     @discardableResult
-    public mutating func apply(_ operation: CRDTOperation, as replica: ReplicaID, at timestamp: HLCTimestamp)
+    public mutating func apply(
+        _ operation: CRDTOperation,
+        as replica: ReplicaID,
+        at timestamp: HLCTimestamp
+    )
         throws(CRDTError) -> Causal<CRDTValue>
     {
         let delta = try store.delta(for: operation, dot: context.nextDot(for: replica), timestamp: timestamp)

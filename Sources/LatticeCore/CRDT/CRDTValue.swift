@@ -88,7 +88,11 @@ public struct CRDTValue: DotStore {
     }
 
     @discardableResult
-    public mutating func join(_ other: CRDTValue, _ otherContext: CausalContext, ownContext: CausalContext)
+    public mutating func join(
+        _ other: CRDTValue,
+        _ otherContext: CausalContext,
+        ownContext: CausalContext
+    )
         -> DotChanges
     {
         var all = DotChanges()

@@ -12,7 +12,9 @@ extension CRDTValue: CustomStringConvertible {
         if !register.isEmpty {
             let entries = register.entries.sorted { $0.key < $1.key }
                 .map { "\($0.value.value)@\($0.key)/\($0.value.timestamp)" }
-            parts.append("register: \(register.value.map(String.init(describing:)) ?? "-") [\(entries.joined(separator: ", "))]")
+            parts.append(
+                "register: \(register.value.map(String.init(describing:)) ?? "-") [\(entries.joined(separator: ", "))]"
+            )
         }
         if !mvRegister.isEmpty {
             let entries = mvRegister.entries.sorted { $0.key < $1.key }.map { "\($0.value)@\($0.key)" }

@@ -16,7 +16,11 @@ public struct DotFun<Value: Hashable & Sendable>: DotStore {
     public subscript(dot: Dot) -> Value? { entries[dot] }
 
     @discardableResult
-    public mutating func join(_ other: DotFun<Value>, _ otherContext: CausalContext, ownContext: CausalContext)
+    public mutating func join(
+        _ other: DotFun<Value>,
+        _ otherContext: CausalContext,
+        ownContext: CausalContext
+    )
         -> DotChanges
     {
         var changes = DotChanges()

@@ -40,7 +40,11 @@ public struct PNCounter: DotStore {
     }
 
     @discardableResult
-    public mutating func join(_ other: PNCounter, _ otherContext: CausalContext, ownContext: CausalContext)
+    public mutating func join(
+        _ other: PNCounter,
+        _ otherContext: CausalContext,
+        ownContext: CausalContext
+    )
         -> DotChanges
     {
         let changes = fun.join(other.fun, otherContext, ownContext: ownContext)

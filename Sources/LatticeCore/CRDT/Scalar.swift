@@ -26,13 +26,21 @@ public enum Scalar: Hashable, Sendable, CustomStringConvertible {
     public func hash(into h: inout Hasher) {
         switch self {
         case .null: h.combine(0)
-        case let .bool(x): h.combine(1); h.combine(x)
-        case let .int(x): h.combine(2); h.combine(x)
-        case let .double(x): h.combine(3); h.combine(x.bitPattern)
+        case let .bool(x):
+            h.combine(1)
+            h.combine(x)
+        case let .int(x):
+            h.combine(2)
+            h.combine(x)
+        case let .double(x):
+            h.combine(3)
+            h.combine(x.bitPattern)
         case let .string(x):
             h.combine(4)
             for b in x.utf8 { h.combine(b) }
-        case let .bytes(x): h.combine(5); h.combine(x)
+        case let .bytes(x):
+            h.combine(5)
+            h.combine(x)
         }
     }
 

@@ -38,18 +38,28 @@ private struct Decoder {
     init(_ bytes: some Collection<UInt8>, expecting kind: CRDTCodec.Kind) throws(CodecError) {
         guard bytes.count <= CoreLimits.encodedBytesMax else {
             throw CodecError(
-                .limitExceeded, "record is \(bytes.count) bytes; the limit is \(CoreLimits.encodedBytesMax)", offset: 0)
+                .limitExceeded,
+                "record is \(bytes.count) bytes; the limit is \(CoreLimits.encodedBytesMax)",
+                offset: 0
+            )
         }
         reader = ByteReader(bytes)
         let version = try reader.byte("format version")
         guard version == CRDTCodec.formatVersion else {
-            throw reader.error(.unsupported, "format version \(version); this build reads version \(CRDTCodec.formatVersion)")
+            throw reader.error(
+                .unsupported,
+                "format version \(version); this build reads version \(CRDTCodec.formatVersion)"
+            )
         }
         let k = try reader.byte("record kind")
         guard k == kind.rawValue else {
             throw reader.error(.unsupported, "record kind \(k); expected \(kind.rawValue) (\(kind))")
         }
-        let n = try reader.count("replica table size", max: CoreLimits.replicasMax, minimumItemBytes: ReplicaID.byteCount)
+        let n = try reader.count(
+            "replica table size",
+            max: CoreLimits.replicasMax,
+            minimumItemBytes: ReplicaID.byteCount
+        )
         replicas.reserveCapacity(n)
         for _ in 0..<n {
             let id = ReplicaID(bytes: try reader.lengthFixed(ReplicaID.byteCount, "replica id"))!
@@ -135,29 +145,39 @@ extension Decoder {
         guard flags != 0 || depth == 0 else { throw reader.error(.malformed, "a map field holds an empty value") }
         var v = CRDTValue()
         if flags & 1 != 0 {
-            v.counter = PNCounter(fun: try entries("counter") { (d: inout Decoder) throws(CodecError) in
-                PNCounter.Entry(
-                    increments: try d.reader.varint("counter increments"),
-                    decrements: try d.reader.varint("counter decrements"))
-            })
+            v.counter = PNCounter(
+                fun: try entries("counter") { (d: inout Decoder) throws(CodecError) in
+                    PNCounter.Entry(
+                        increments: try d.reader.varint("counter increments"),
+                        decrements: try d.reader.varint("counter decrements")
+                    )
+                }
+            )
         }
         if flags & 2 != 0 {
-            v.register = LWWRegister(fun: try entries("register") { (d: inout Decoder) throws(CodecError) in
-                let ts = HLCTimestamp(rawValue: try d.reader.varint("register timestamp"))
-                return LWWRegister.Stamped(timestamp: ts, value: try d.scalar())
-            })
+            v.register = LWWRegister(
+                fun: try entries("register") { (d: inout Decoder) throws(CodecError) in
+                    let ts = HLCTimestamp(rawValue: try d.reader.varint("register timestamp"))
+                    return LWWRegister.Stamped(timestamp: ts, value: try d.scalar())
+                }
+            )
         }
         if flags & 4 != 0 {
-            v.mvRegister = MVRegister(fun: try entries("mvregister") { (d: inout Decoder) throws(CodecError) in
-                try d.scalar()
-            })
+            v.mvRegister = MVRegister(
+                fun: try entries("mvregister") { (d: inout Decoder) throws(CodecError) in
+                    try d.scalar()
+                }
+            )
         }
         if flags & 8 != 0 { v.set = try set() }
         if flags & 16 != 0 { v.map = try map(depth: depth) }
         return v
     }
 
-    mutating func entries<V>(_ what: String, _ body: (inout Decoder) throws(CodecError) -> V) throws(CodecError)
+    mutating func entries<V>(
+        _ what: String,
+        _ body: (inout Decoder) throws(CodecError) -> V
+    ) throws(CodecError)
         -> DotFun<V>
     {
         let n = try reader.count("\(what) entry count", max: CoreLimits.collectionCountMax, minimumItemBytes: 3)
@@ -212,7 +232,10 @@ extension Decoder {
                 throw reader.error(.malformed, "map fields are not in strictly ascending byte order")
             }
             guard out.fields[name] == nil else {
-                throw reader.error(.malformed, "map field \(name.debugDescription) repeats (canonically equivalent names)")
+                throw reader.error(
+                    .malformed,
+                    "map field \(name.debugDescription) repeats (canonically equivalent names)"
+                )
             }
             out.setField(name, try value(depth: depth + 1))
             last = name

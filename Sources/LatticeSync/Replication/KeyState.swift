@@ -75,9 +75,20 @@ public struct SyncBatch: Hashable, Sendable {
     public struct Mark: Hashable, Sendable {
         public var context: CausalContext
         public var complete: VersionVector
+
+        public init(context: CausalContext, complete: VersionVector) {
+            self.context = context
+            self.complete = complete
+        }
     }
 
     public var isLast: Bool { mark != nil }
+
+    public init(entries: [SyncEntry], senderContext: CausalContext, mark: Mark?) {
+        self.entries = entries
+        self.senderContext = senderContext
+        self.mark = mark
+    }
 }
 
 public struct SyncEntry: Hashable, Sendable {

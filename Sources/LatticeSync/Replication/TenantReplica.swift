@@ -45,7 +45,11 @@ public struct TenantReplica: Sendable {
     // MARK: Local writes and eager push
 
     /// Performs `operation` on `key` as this replica and returns the delta to push.
-    public mutating func write(_ key: String, _ operation: CRDTOperation, at timestamp: HLCTimestamp)
+    public mutating func write(
+        _ key: String,
+        _ operation: CRDTOperation,
+        at timestamp: HLCTimestamp
+    )
         throws(ReplicaError) -> KeyDelta
     {
         guard key.utf8.count <= CoreLimits.keyBytesMax else {
@@ -103,7 +107,8 @@ public struct TenantReplica: Sendable {
         let page = answer.pending.prefix(limit)
         answer.pending = answer.pending.dropFirst(page.count)
         let entries = page.compactMap { k in keys[k].map { SyncEntry(key: k, state: $0) } }
-        let mark = answer.pending.isEmpty
+        let mark =
+            answer.pending.isEmpty
             ? SyncBatch.Mark(context: answer.markContext, complete: answer.markComplete) : nil
         return SyncBatch(entries: entries, senderContext: context, mark: mark)
     }
@@ -121,13 +126,23 @@ public struct TenantReplica: Sendable {
         // Each key was joined against the context as it stood before this batch; the
         // received dots join it afterwards, in one step.
         context.formUnion(CausalContext(dots: received))
-        if let mark = batch.mark {
-            context.formUnion(mark.context)
-            complete.merge(mark.complete)
-            receivingAnswer = false
-        } else {
-            receivingAnswer = true
-        }
+        receivingAnswer = true
+        if let mark = batch.mark { adopt(mark) }
+    }
+
+    /// Adopts an answer's completeness marks. Only once every batch of the answer has been
+    /// received: the marks claim that every key behind them has arrived.
+    public mutating func adopt(_ mark: SyncBatch.Mark) {
+        context.formUnion(mark.context)
+        complete.merge(mark.complete)
+        receivingAnswer = false
+    }
+
+    /// Gives up on a half-received answer (its peer went away or timed out). What arrived
+    /// stays joined — every join is valid on its own — but no mark was adopted, so the
+    /// complete vector still shows what is missing and the next answer resends it.
+    public mutating func abandonAnswer() {
+        receivingAnswer = false
     }
 
     // MARK: Garbage collection by causal stability

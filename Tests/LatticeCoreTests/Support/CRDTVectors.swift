@@ -33,30 +33,41 @@ enum CRDTVectors {
         return [
             Vector(name: "empty", description: "the empty state", state: Causal()),
             Vector(
-                name: "counter", description: "a increments by 5, b decrements by 2: value 3",
-                state: state([(a, .increment(by: 5)), (b, .increment(by: -2))])),
+                name: "counter",
+                description: "a increments by 5, b decrements by 2: value 3",
+                state: state([(a, .increment(by: 5)), (b, .increment(by: -2))])
+            ),
             Vector(
-                name: "register", description: "LWW register assigned \"hello\" then \"world\" by a",
-                state: state([(a, .assign(.string("hello"))), (a, .assign(.string("world")))])),
+                name: "register",
+                description: "LWW register assigned \"hello\" then \"world\" by a",
+                state: state([(a, .assign(.string("hello"))), (a, .assign(.string("world")))])
+            ),
             Vector(
-                name: "mvregister", description: "multi-value register assigned 1.5 by a",
-                state: state([(a, .assignMultiValue(.double(1.5)))])),
+                name: "mvregister",
+                description: "multi-value register assigned 1.5 by a",
+                state: state([(a, .assignMultiValue(.double(1.5)))])
+            ),
             Vector(
-                name: "set", description: "set {true, -7, \"x\", 0xff00} added by a and b",
+                name: "set",
+                description: "set {true, -7, \"x\", 0xff00} added by a and b",
                 state: state([
                     (a, .add(.bool(true))), (b, .add(.int(-7))), (a, .add(.string("x"))), (b, .add(.bytes([0xFF, 0]))),
-                ])),
+                ])
+            ),
             Vector(
                 name: "set-remove-delta",
                 description: "the delta of b removing \"x\" (added by a): no store, a context of two dots",
-                state: removal),
+                state: removal
+            ),
             Vector(
-                name: "map", description: "map {likes: counter 2, tags: set {\"crdt\"}, meta: {owner: register null}}",
+                name: "map",
+                description: "map {likes: counter 2, tags: set {\"crdt\"}, meta: {owner: register null}}",
                 state: state([
                     (a, .update(field: "likes", .increment(by: 2))),
                     (b, .update(field: "tags", .add(.string("crdt")))),
                     (a, .update(field: "meta", .update(field: "owner", .assign(.null)))),
-                ])),
+                ])
+            ),
         ]
     }
 
