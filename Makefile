@@ -9,7 +9,7 @@ PKG_MODULES  := libsodium lmdb libzstd
 RELEASE_BIN  := .build/release/lattice
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build release test lint format bench demo clean interop
+.PHONY: help deps build release test soak lint format bench demo clean interop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,6 +37,10 @@ release: deps
 test: deps ## Run every test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+soak: deps ## Crash-test the store with 1,000 SIGKILL cycles (LATTICE_CRASH_SEED=N replays a run)
+	$(SWIFT) build --build-tests
+	LATTICE_SOAK_CYCLES=1000 $(SWIFT) test --skip-build --filter CrashTests.killedWriter
 
 INTEROP_VENV := .build/noise-interop-venv
 

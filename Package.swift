@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "LatticeCore", targets: ["LatticeCore"]),
+        .library(name: "LatticeStore", targets: ["LatticeStore"]),
         .executable(name: "lattice", targets: ["lattice"]),
     ],
     dependencies: [
@@ -38,12 +39,13 @@ let package = Package(
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+        .target(name: "LatticeStore", dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto"], swiftSettings: strict),
         .target(name: "LatticeCompression", dependencies: ["CZstd"], swiftSettings: strict),
 
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore", "LatticeSimulation"],
+            dependencies: ["LatticeCore", "LatticeSimulation", "LatticeStore"],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),
@@ -53,6 +55,7 @@ let package = Package(
                 "LatticeCore",
                 "LatticeSimulation",
                 "LatticeBenchmarks",
+                "LatticeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -68,6 +71,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "LatticeStoreTests",
+            dependencies: ["LatticeStore", "LatticeCrypto", "LatticeSync"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "LatticeSyncTests",
             dependencies: [
