@@ -42,7 +42,7 @@ let package = Package(
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore"],
+            dependencies: ["LatticeCore", "LatticeSync", "LatticeCompression"],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),

@@ -30,9 +30,12 @@ public struct RepairSession: Sendable {
         public var rangesPerMessage: Int
         public var itemsPerMessage: Int
 
+        /// Defaults measured by `lattice bench repair` (n = 10,000, d = 100): branching 4
+        /// with 4 items costs 15× the zstd size of the differences, 8/8 costs 17×, 16/16
+        /// 21×; fewer parts mean more rounds (about log4(n) instead of log16(n)).
         public init(
-            branching: Int = 16,
-            itemsThreshold: Int = 16,
+            branching: Int = 4,
+            itemsThreshold: Int = 4,
             rangesPerMessage: Int = RepairLimits.rangesPerMessageMax,
             itemsPerMessage: Int = RepairLimits.itemsPerMessageMax
         ) {
