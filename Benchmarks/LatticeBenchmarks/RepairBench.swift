@@ -13,8 +13,12 @@ import LatticeSync
 /// message encoded and decoded) plus reading and encoding the entries. Building the
 /// digest indexes is reported apart: a store keeps them up to date on every write.
 extension BenchSuite {
-    static let repair = BenchSuite(name: "repair", summary: "Digest repair bytes and time against zstd of only the differences") {
-        options, emit in
+    static let repair = BenchSuite(
+        name: "repair",
+        summary: "Digest repair bytes and time against zstd of only the differences"
+    ) {
+        options,
+        emit in
         let n = options.quick ? 10_000 : 1_000_000
         for d in [1, 100, 10_000] where d <= n / 100 || !options.quick {
             try RepairBench(keys: n, differences: d).run(emit)
@@ -32,7 +36,11 @@ struct RepairBench {
     static func state(_ i: Int, writer: ReplicaID, bump: Int64 = 0) -> KeyState {
         let dot = Dot(replica: writer, counter: UInt64(i + 1))
         let stamp = HLCTimestamp(wallMilliseconds: 1_700_000_000_000, logical: 0)
-        let value = try! CRDTValue.empty.delta(for: .increment(by: Int64(i % 1_000) + 1 + bump), dot: dot, timestamp: stamp)
+        let value = try! CRDTValue.empty.delta(
+            for: .increment(by: Int64(i % 1_000) + 1 + bump),
+            dot: dot,
+            timestamp: stamp
+        )
         return KeyState(value: value.store, version: VersionVector([writer: dot.counter]))
     }
 
@@ -84,25 +92,45 @@ struct RepairBench {
         var indexes: (DigestIndex, DigestIndex)!
         let indexSeconds = Stopwatch.seconds {
             indexes = (
-                DigestIndex(sortedKeys: a.keys, itemHashes: a.hashes), DigestIndex(sortedKeys: b.keys, itemHashes: b.hashes)
+                DigestIndex(sortedKeys: a.keys, itemHashes: a.hashes),
+                DigestIndex(sortedKeys: b.keys, itemHashes: b.hashes)
             )
         }
         var result: Reconciliation!
         var entries: [UInt8] = []
         let seconds = try Stopwatch.seconds {
             result = try reconcile(indexes.0, indexes.1)
-            for k in result.aSends { entries += RepairEntry(key: k, state: a.differing[k]!, context: context(a.differing[k]!)).encoded() }
-            for k in result.bSends { entries += RepairEntry(key: k, state: b.differing[k]!, context: context(b.differing[k]!)).encoded() }
+            for k in result.aSends {
+                entries += RepairEntry(key: k, state: a.differing[k]!, context: context(a.differing[k]!)).encoded()
+            }
+            for k in result.bSends {
+                entries += RepairEntry(key: k, state: b.differing[k]!, context: context(b.differing[k]!)).encoded()
+            }
         }
         precondition(
             Set(result.aSends) == Set(a.differing.keys) && Set(result.bSends) == Set(b.differing.keys),
-            "repair must find exactly the differing keys")
+            "repair must find exactly the differing keys"
+        )
         let baseline = Double(Zstd.compress(entries, level: 3).count)
         let tag = "n=\(keys).d=\(differences)"
-        emit(BenchMeasurement(name: "repair.bytes.\(tag)", value: Double(result.bytes + entries.count), unit: "bytes",
-                              baseline: "zstd3.differing-entries", baselineValue: baseline))
-        emit(BenchMeasurement(name: "repair.bytes-zstd-entries.\(tag)", value: Double(result.bytes) + baseline, unit: "bytes",
-                              baseline: "zstd3.differing-entries", baselineValue: baseline))
+        emit(
+            BenchMeasurement(
+                name: "repair.bytes.\(tag)",
+                value: Double(result.bytes + entries.count),
+                unit: "bytes",
+                baseline: "zstd3.differing-entries",
+                baselineValue: baseline
+            )
+        )
+        emit(
+            BenchMeasurement(
+                name: "repair.bytes-zstd-entries.\(tag)",
+                value: Double(result.bytes) + baseline,
+                unit: "bytes",
+                baseline: "zstd3.differing-entries",
+                baselineValue: baseline
+            )
+        )
         emit(BenchMeasurement(name: "repair.messages.\(tag)", value: Double(result.messages), unit: "messages"))
         emit(BenchMeasurement(name: "repair.time.\(tag)", value: seconds, unit: "s"))
         emit(BenchMeasurement(name: "repair.index-build.\(tag)", value: indexSeconds, unit: "s"))

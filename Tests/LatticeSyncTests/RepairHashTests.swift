@@ -31,7 +31,8 @@ struct RepairHashTests {
     @Test func stateHash_isEqualForEqualStates_andDiffersWhenVersionDiffers() throws {
         let r = ReplicaID(high: 1, low: 2)
         let ts = HLCTimestamp(wallMilliseconds: 1, logical: 0)
-        let value = try CRDTValue.empty.delta(for: .increment(by: 3), dot: Dot(replica: r, counter: 1), timestamp: ts).store
+        let value = try CRDTValue.empty.delta(for: .increment(by: 3), dot: Dot(replica: r, counter: 1), timestamp: ts)
+            .store
         let s1 = KeyState(value: value, version: VersionVector([r: 1]))
         let s2 = KeyState(value: value, version: VersionVector([r: 1]))
         let s3 = KeyState(value: value, version: VersionVector([r: 2]))
@@ -65,7 +66,10 @@ struct RepairHashTests {
             for _ in 0..<10 {
                 let lo = Int.random(in: 0...n, using: &rng)
                 let hi = Int.random(in: lo...n, using: &rng)
-                let expected = DigestIndex(sortedKeys: Array(index.keys[lo..<hi]), itemHashes: Array(index.itemHashes[lo..<hi]))
+                let expected = DigestIndex(
+                    sortedKeys: Array(index.keys[lo..<hi]),
+                    itemHashes: Array(index.itemHashes[lo..<hi])
+                )
                 #expect(index.fingerprint(lo..<hi) == expected.fingerprint(0..<(hi - lo)), "seed \(seed) \(lo)..<\(hi)")
             }
         }

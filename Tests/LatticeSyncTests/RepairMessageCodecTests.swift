@@ -10,7 +10,10 @@ struct RepairMessageCodecTests {
             RepairRange(upperBound: .key(Array("apple".utf8)), payload: .fingerprint(0x0102_0304_0506_0708)),
             RepairRange(upperBound: .key(Array("apricot".utf8)), payload: .skip),
             RepairRange(upperBound: .key(Array("b".utf8)), payload: .items([1, 2, 3])),
-            RepairRange(upperBound: .key(Array("bz".utf8)), payload: .need([true, false, false, true, false, false, false, false, true])),
+            RepairRange(
+                upperBound: .key(Array("bz".utf8)),
+                payload: .need([true, false, false, true, false, false, false, false, true])
+            ),
             RepairRange(upperBound: .infinity, payload: .items([])),
         ])
     }
@@ -63,7 +66,11 @@ struct RepairMessageCodecTests {
         Self.expectCode(.malformed, [1, 0, 0], "trailing bytes")
         Self.expectCode(.limitExceeded, [1, 0xff, 0xff, 0x7f], "range count over the limit")
         // Bounds "b" then "a": not increasing.
-        Self.expectCode(.malformed, [1, 2, 1, 0, 1, 0x62, 0, 0, 0, 1, 0x61, 0, 0, 0, 0, 0, 0, 0, 0], "bounds out of order")
+        Self.expectCode(
+            .malformed,
+            [1, 2, 1, 0, 1, 0x62, 0, 0, 0, 1, 0x61, 0, 0, 0, 0, 0, 0, 0, 0],
+            "bounds out of order"
+        )
         Self.expectCode(.malformed, [1, 1, 0, 0, 0], "empty first bound")
         Self.expectCode(.malformed, [1, 1, 0, 0, 1, 0x61], "trailing skip")
         Self.expectCode(.malformed, [1, 2, 0x80, 0x80], "a range after infinity")

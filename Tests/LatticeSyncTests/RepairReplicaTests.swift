@@ -21,7 +21,8 @@ struct RepairReplicaTests {
     }
 
     /// Reconciles the digests, then each side joins the other's entries for what it found.
-    static func repair(_ a: inout TenantReplica, _ b: inout TenantReplica) throws -> (aSent: [String], bSent: [String]) {
+    static func repair(_ a: inout TenantReplica, _ b: inout TenantReplica) throws -> (aSent: [String], bSent: [String])
+    {
         let outcome = try RepairFixture.run(DigestIndex(a), DigestIndex(b))
         let fromA = a.repairEntries(for: outcome.aSends)
         let fromB = b.repairEntries(for: outcome.bSends)

@@ -22,7 +22,9 @@ struct RepairSessionTests {
             let d = Int.random(in: 0...min(n, 60), using: &rng)
             let pair = RepairFixture.pair(n: n, d: d, rng: &rng)
             let options = RepairSession.Options(
-                branching: Int.random(in: 2...16, using: &rng), itemsThreshold: Int.random(in: 0...32, using: &rng))
+                branching: Int.random(in: 2...16, using: &rng),
+                itemsThreshold: Int.random(in: 0...32, using: &rng)
+            )
             let outcome = try! RepairFixture.run(pair.a, pair.b, options: options)
             #expect(outcome.aSends == pair.expectedA, "seed \(seed) n \(n) d \(d)")
             #expect(outcome.bSends == pair.expectedB, "seed \(seed) n \(n) d \(d)")
@@ -32,7 +34,8 @@ struct RepairSessionTests {
 
     @Test(
         "100,000 keys: exact differences, bytes bounded by d·log n",
-        arguments: [0, 1, 10, 300])
+        arguments: [0, 1, 10, 300]
+    )
     func largeIndex_costGrowsWithDifferences(d: Int) throws {
         var rng = SplitMix64(seed: 0x5eed_0000 + UInt64(d))
         let pair = RepairFixture.pair(n: 100_000, d: d, rng: &rng)
@@ -56,7 +59,12 @@ struct RepairSessionTests {
         await propertyCheck(count: 20, input: Gen<UInt64>.value()) { seed in
             var rng = SplitMix64(seed: seed)
             let pair = RepairFixture.pair(n: 5_000, d: Int.random(in: 1...400, using: &rng), rng: &rng)
-            let options = RepairSession.Options(branching: 4, itemsThreshold: 8, rangesPerMessage: 7, itemsPerMessage: 8)
+            let options = RepairSession.Options(
+                branching: 4,
+                itemsThreshold: 8,
+                rangesPerMessage: 7,
+                itemsPerMessage: 8
+            )
             let outcome = try! RepairFixture.run(pair.a, pair.b, options: options)
             #expect(outcome.aSends == pair.expectedA, "seed \(seed)")
             #expect(outcome.bSends == pair.expectedB, "seed \(seed)")

@@ -33,8 +33,14 @@ enum RepairFixture {
         for (i, key) in keys.enumerated() {
             let bytes = Array(key.utf8)
             let h = rng.next()
-            if kinds[i] != .onlyB { a.keys.append(bytes); a.hashes.append(h) }
-            if kinds[i] != .onlyA { b.keys.append(bytes); b.hashes.append(kinds[i] == .changed ? ~h : h) }
+            if kinds[i] != .onlyB {
+                a.keys.append(bytes)
+                a.hashes.append(h)
+            }
+            if kinds[i] != .onlyA {
+                b.keys.append(bytes)
+                b.hashes.append(kinds[i] == .changed ? ~h : h)
+            }
             if kinds[i] == .onlyA || kinds[i] == .changed { pair.expectedA.append(key) }
             if kinds[i] == .onlyB || kinds[i] == .changed { pair.expectedB.append(key) }
         }
@@ -60,7 +66,9 @@ enum RepairFixture {
     /// Runs a whole session, every message through its wire encoding (checked to decode
     /// back to itself).
     static func run(
-        _ a: DigestIndex, _ b: DigestIndex, options: RepairSession.Options = .init()
+        _ a: DigestIndex,
+        _ b: DigestIndex,
+        options: RepairSession.Options = .init()
     ) throws -> Outcome {
         var initiator = try RepairSession(index: a, options: options)
         var responder = try RepairSession(index: b, options: options)

@@ -50,14 +50,23 @@ public struct RepairSession: Sendable {
                 throw RepairError(.invalidOptions, "branching \(branching) must be in 2...\(RepairLimits.branchingMax)")
             }
             guard (0...RepairLimits.rangeItemsMax).contains(itemsThreshold) else {
-                throw RepairError(.invalidOptions, "itemsThreshold \(itemsThreshold) must be in 0...\(RepairLimits.rangeItemsMax)")
+                throw RepairError(
+                    .invalidOptions,
+                    "itemsThreshold \(itemsThreshold) must be in 0...\(RepairLimits.rangeItemsMax)"
+                )
             }
             // One answer to one range must fit with room for a skip and the cut range.
             guard (branching + 3...RepairLimits.rangesPerMessageMax).contains(rangesPerMessage) else {
-                throw RepairError(.invalidOptions, "rangesPerMessage \(rangesPerMessage) must be in \(branching + 3)...\(RepairLimits.rangesPerMessageMax)")
+                throw RepairError(
+                    .invalidOptions,
+                    "rangesPerMessage \(rangesPerMessage) must be in \(branching + 3)...\(RepairLimits.rangesPerMessageMax)"
+                )
             }
             guard (max(itemsThreshold, branching)...RepairLimits.itemsPerMessageMax).contains(itemsPerMessage) else {
-                throw RepairError(.invalidOptions, "itemsPerMessage \(itemsPerMessage) must be in \(max(itemsThreshold, branching))...\(RepairLimits.itemsPerMessageMax)")
+                throw RepairError(
+                    .invalidOptions,
+                    "itemsPerMessage \(itemsPerMessage) must be in \(max(itemsThreshold, branching))...\(RepairLimits.itemsPerMessageMax)"
+                )
             }
         }
     }
@@ -103,7 +112,10 @@ public struct RepairSession: Sendable {
         phase = .running
         roundsReceived += 1
         guard roundsReceived <= RepairLimits.roundsMax else {
-            throw RepairError(.limitExceeded, "repair took over \(RepairLimits.roundsMax) rounds; fall back to a full sync")
+            throw RepairError(
+                .limitExceeded,
+                "repair took over \(RepairLimits.roundsMax) rounds; fall back to a full sync"
+            )
         }
         if message.isDone {
             phase = .finished
@@ -147,10 +159,17 @@ public struct RepairSession: Sendable {
         }
     }
 
-    private mutating func respond(to range: RepairRange, _ own: Range<Int>, lower: [UInt8], into out: inout ResponseBuilder) {
+    private mutating func respond(
+        to range: RepairRange,
+        _ own: Range<Int>,
+        lower: [UInt8],
+        into out: inout ResponseBuilder
+    ) {
         switch range.payload {
         case .fingerprint(let theirs):
-            if theirs != index.fingerprint(own) { resolveMismatch(own, lower: lower, upper: range.upperBound, into: &out) }
+            if theirs != index.fingerprint(own) {
+                resolveMismatch(own, lower: lower, upper: range.upperBound, into: &out)
+            }
         case .items(let theirs):
             let their = Set(theirs)
             for i in own where !their.contains(index.itemHashes[i]) { toSend.insert(i) }
@@ -164,13 +183,17 @@ public struct RepairSession: Sendable {
 
     private mutating func markNeeded(_ bits: [Bool], _ own: Range<Int>) throws(RepairError) {
         guard bits.count == own.count else {
-            throw RepairError(.protocolViolation, "need bitmap of \(bits.count) bits for a range where we listed \(own.count) items")
+            throw RepairError(
+                .protocolViolation,
+                "need bitmap of \(bits.count) bits for a range where we listed \(own.count) items"
+            )
         }
         for (i, needed) in zip(own, bits) where needed { toSend.insert(i) }
     }
 
     /// Our answer to a range whose fingerprints differ: our items, or our range split.
-    private func resolveMismatch(_ own: Range<Int>, lower: [UInt8], upper: RepairBound, into out: inout ResponseBuilder) {
+    private func resolveMismatch(_ own: Range<Int>, lower: [UInt8], upper: RepairBound, into out: inout ResponseBuilder)
+    {
         if own.count <= options.itemsThreshold {
             out.emit(upper, .items(Array(index.itemHashes[own])))
             return
@@ -182,7 +205,10 @@ public struct RepairSession: Sendable {
             let bound: RepairBound =
                 i == parts ? upper : .key(separator(after: index.keys[end - 1], upTo: index.keys[end]))
             let part = start..<end
-            out.emit(bound, part.count <= 1 ? .items(Array(index.itemHashes[part])) : .fingerprint(index.fingerprint(part)))
+            out.emit(
+                bound,
+                part.count <= 1 ? .items(Array(index.itemHashes[part])) : .fingerprint(index.fingerprint(part))
+            )
             start = end
         }
     }

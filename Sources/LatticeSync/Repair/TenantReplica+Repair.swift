@@ -72,7 +72,10 @@ extension TenantReplica {
         rebuilt.receive(
             SyncBatch(
                 entries: states.map { SyncEntry(key: $0.key, state: $0.value) },
-                senderContext: CausalContext(), mark: mark))
+                senderContext: CausalContext(),
+                mark: mark
+            )
+        )
         self = rebuilt
         return true
     }
