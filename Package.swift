@@ -45,7 +45,7 @@ let package = Package(
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore", "LatticeSimulation", "LatticeStore"],
+            dependencies: ["LatticeCore", "LatticeSync", "LatticeSimulation", "LatticeStore", "LatticeCompression"],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),

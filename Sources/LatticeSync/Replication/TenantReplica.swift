@@ -138,6 +138,17 @@ public struct TenantReplica: Sendable {
         receivingAnswer = false
     }
 
+    /// Replaces whole key states, as digest repair does after joining them itself; the
+    /// context gains their dots and the complete vector is unchanged. O(entries).
+    public mutating func replaceStates(_ states: [(key: String, state: KeyState)]) {
+        var dots = [Dot]()
+        for (key, state) in states {
+            keys[key] = state
+            state.value.forEachDot { dots.append($0) }
+        }
+        context.formUnion(CausalContext(dots: dots))
+    }
+
     /// Gives up on a half-received answer (its peer went away or timed out). What arrived
     /// stays joined — every join is valid on its own — but no mark was adopted, so the
     /// complete vector still shows what is missing and the next answer resends it.
