@@ -87,7 +87,7 @@ public struct ConfigLoader: Sendable {
         var bytes = [UInt8](repeating: 0, count: ConfigLimits.fileBytesMax + 1)
         var filled = 0
         while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let count = bytes.withUnsafeMutableBytes { POSIX.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else {
                 let reason = String(cString: strerror(errno))
@@ -108,9 +108,4 @@ public struct ConfigLoader: Sendable {
         }
         return text
     }
-}
-
-/// `read(2)`, named apart so the loader's own methods do not shadow it.
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    read(fd, buffer, count)
 }
