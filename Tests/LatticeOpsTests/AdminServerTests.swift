@@ -97,7 +97,9 @@ struct AdminServerTests {
         try await harness.run {
             let missing = try await RawUnixHTTPClient.request(harness.socketPath, "GET", "/v1/nothing")
             #expect(missing.status == 404)
-            #expect(missing.body == "{\"error\":{\"code\":\"not_found\",\"message\":\"no route for GET /v1/nothing\"}}\n")
+            #expect(
+                missing.body == "{\"error\":{\"code\":\"not_found\",\"message\":\"no route for GET /v1/nothing\"}}\n"
+            )
             let wrong = try await RawUnixHTTPClient.request(harness.socketPath, "DELETE", "/livez")
             #expect(wrong.status == 405)
             #expect(wrong.headers["allow"] == "GET")
@@ -116,11 +118,19 @@ struct AdminServerTests {
         let harness = try AdminHarness(bodyBytesMax: 1024, router: router)
         try await harness.run {
             let fits = try await RawUnixHTTPClient.request(
-                harness.socketPath, "POST", "/echo", body: String(repeating: "a", count: 1024))
+                harness.socketPath,
+                "POST",
+                "/echo",
+                body: String(repeating: "a", count: 1024)
+            )
             #expect(fits.status == 200)
             #expect(fits.body == "{\"bytes\":1024}\n")
             let announced = try await RawUnixHTTPClient.request(
-                harness.socketPath, "POST", "/echo", body: String(repeating: "a", count: 1025))
+                harness.socketPath,
+                "POST",
+                "/echo",
+                body: String(repeating: "a", count: 1025)
+            )
             #expect(announced.status == 413)
             #expect(
                 announced.body
@@ -128,7 +138,8 @@ struct AdminServerTests {
                     + " 1024 bytes\"}}\n"
             )
             let chunk = String(repeating: "b", count: 600)
-            let chunked = "POST /echo HTTP/1.1\r\nHost: l\r\nTransfer-Encoding: chunked\r\n\r\n"
+            let chunked =
+                "POST /echo HTTP/1.1\r\nHost: l\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"
             let responses = try await RawUnixHTTPClient.exchange(harness.socketPath, chunked)
             #expect(responses.map(\.status) == [413])
@@ -147,12 +158,20 @@ struct AdminServerTests {
             ])
         }
         router.add(.GET, "/v1/kv/{tenant}") { request in
-            throw AdminHTTPError(.notFound, code: "unknown_tenant", message: "no tenant \(request.pathParameters["tenant"]!)")
+            throw AdminHTTPError(
+                .notFound,
+                code: "unknown_tenant",
+                message: "no tenant \(request.pathParameters["tenant"]!)"
+            )
         }
         router.add(.GET, "/broken") { _ in throw Broken() }
         let harness = try AdminHarness(router: router)
         try await harness.run {
-            let value = try await RawUnixHTTPClient.request(harness.socketPath, "GET", "/v1/kv/acme/a%2Fb%20c?prefix=x+y")
+            let value = try await RawUnixHTTPClient.request(
+                harness.socketPath,
+                "GET",
+                "/v1/kv/acme/a%2Fb%20c?prefix=x+y"
+            )
             #expect(value.body == "{\"key\":\"a/b c\",\"prefix\":\"x y\",\"tenant\":\"acme\"}\n")
             let tenant = try await RawUnixHTTPClient.request(harness.socketPath, "GET", "/v1/kv/globex")
             #expect(tenant.status == 404)
@@ -163,14 +182,17 @@ struct AdminServerTests {
             let badEscape = try await RawUnixHTTPClient.request(harness.socketPath, "GET", "/v1/kv/acme/%zz")
             #expect(badEscape.status == 400)
         }
-        #expect(harness.logs.lines.contains { $0.contains("msg=\"admin handler failed\"") && $0.contains("route=/broken") })
+        #expect(
+            harness.logs.lines.contains { $0.contains("msg=\"admin handler failed\"") && $0.contains("route=/broken") }
+        )
     }
 
     @Test("keep-alive: two pipelined requests on one connection are answered in order")
     func test_keepAlive_answersInOrder() async throws {
         let harness = try AdminHarness()
         try await harness.run {
-            let request = "GET /livez HTTP/1.1\r\nHost: l\r\n\r\nGET /v1/status HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n"
+            let request =
+                "GET /livez HTTP/1.1\r\nHost: l\r\n\r\nGET /v1/status HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n"
             let responses = try await RawUnixHTTPClient.exchange(harness.socketPath, request)
             #expect(responses.map(\.status) == [200, 200])
             #expect(responses.map { $0.headers["connection"] } == ["keep-alive", "close"])
@@ -195,7 +217,8 @@ struct AdminServerTests {
         }
         #expect(
             harness.logs.lines.contains {
-                $0.contains("level=warning") && $0.contains("connecting uid is not allowed") && $0.contains("uid=\(getuid())")
+                $0.contains("level=warning") && $0.contains("connecting uid is not allowed")
+                    && $0.contains("uid=\(getuid())")
             }
         )
     }

@@ -92,7 +92,8 @@ struct ConfigFileTests {
         try directory.write("lattice.toml", minimalConfig + "\nmaster_key_file = \"keys\"\n")
         mkdir(directory.file("keys"), 0o700)
         let loader = ConfigLoader(environment: [:], workingDirectory: "/")
-        let message = "\(directory.file("lattice.toml")):4: master_key_file: \(directory.file("keys"))"
+        let message =
+            "\(directory.file("lattice.toml")):4: master_key_file: \(directory.file("keys"))"
             + " is not a regular file; point it at the key file"
         #expect(throws: ConfigError(.unsafeKeyFile, message)) { try loader.load(file: directory.file("lattice.toml")) }
     }
@@ -103,11 +104,14 @@ struct ConfigFileTests {
         defer { directory.remove() }
         let loader = ConfigLoader(environment: [:], workingDirectory: "/")
         let missing = directory.file("absent.toml")
-        #expect(throws: ConfigError(.unreadable, "\(missing): cannot open the config file: No such file or directory")) {
+        #expect(throws: ConfigError(.unreadable, "\(missing): cannot open the config file: No such file or directory"))
+        {
             try loader.load(file: missing)
         }
         let big = directory.file("big.toml")
-        try Data(repeating: UInt8(ascii: "#"), count: ConfigLimits.fileBytesMax + 1).write(to: URL(fileURLWithPath: big))
+        try Data(repeating: UInt8(ascii: "#"), count: ConfigLimits.fileBytesMax + 1).write(
+            to: URL(fileURLWithPath: big)
+        )
         #expect(
             throws: ConfigError(
                 .tooLarge,

@@ -9,7 +9,11 @@ let keyTwo = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
 let keyShort = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw=="
 
 /// Loads `text` as `lattice.toml` in `/etc/lattice` with the given environment.
-func loadConfig(_ text: String, environment: [String: String] = [:], ownKey: [UInt8]? = nil) throws(ConfigError)
+func loadConfig(
+    _ text: String,
+    environment: [String: String] = [:],
+    ownKey: [UInt8]? = nil
+) throws(ConfigError)
     -> LoadedConfig
 {
     let loader = ConfigLoader(environment: environment, workingDirectory: "/work") { _ in ownKey }
@@ -220,7 +224,8 @@ struct ConfigLoaderTests {
 
     @Test("permissions must name configured tenants and one of read, write, read-write")
     func test_permissions_areChecked() {
-        let base = minimalConfig + "\n[[tenants]]\nid = \"acme\"\n[[peers]]\naddress = \"h:1\"\n"
+        let base =
+            minimalConfig + "\n[[tenants]]\nid = \"acme\"\n[[peers]]\naddress = \"h:1\"\n"
             + "public_key = \"\(keyOne)\"\n[peers.permissions]\n"
         #expect(
             configErrorMessage(base + "globex = \"read\"\n")
@@ -241,23 +246,27 @@ struct ConfigLoaderTests {
 
     @Test("duplicate peers, addresses and tenants are refused naming both entries")
     func test_duplicates_areRefused() {
-        let twoPeers = minimalConfig + """
+        let twoPeers =
+            minimalConfig + """
 
-            [[peers]]
-            address = "10.0.0.2:7400"
-            public_key = "\(keyOne)"
+                [[peers]]
+                address = "10.0.0.2:7400"
+                public_key = "\(keyOne)"
 
-            [[peers]]
-            address = "10.0.0.3:7400"
-            public_key = "\(keyOne)"
-            """
+                [[peers]]
+                address = "10.0.0.3:7400"
+                public_key = "\(keyOne)"
+                """
         #expect(
             configErrorMessage(twoPeers)
                 == "lattice.toml:10: peers[1].public_key: the same public key as peers[0] (line 4);"
                 + " list each peer once and remove this entry"
         )
         let sameAddress = twoPeers.replacingOccurrences(of: "10.0.0.3", with: "10.0.0.2")
-            .replacingOccurrences(of: "public_key = \"\(keyOne)\"\n\n[[peers]]", with: "public_key = \"\(keyTwo)\"\n\n[[peers]]")
+            .replacingOccurrences(
+                of: "public_key = \"\(keyOne)\"\n\n[[peers]]",
+                with: "public_key = \"\(keyTwo)\"\n\n[[peers]]"
+            )
         #expect(
             configErrorMessage(sameAddress)
                 == "lattice.toml:9: peers[1].address: the same address as peers[0] (line 4);"
@@ -284,16 +293,17 @@ struct ConfigLoaderTests {
 
     @Test("unknown keys produce warnings naming them, with a suggestion for typos")
     func test_unknownKeys_warn() throws {
-        let text = minimalConfig + """
+        let text =
+            minimalConfig + """
 
-            colour = "blue"
-            [[peers]]
-            adress = "h:1"
-            address = "h:1"
-            public_key = "\(keyOne)"
-            [sync]
-            durabilty = "durable"
-            """
+                colour = "blue"
+                [[peers]]
+                adress = "h:1"
+                address = "h:1"
+                public_key = "\(keyOne)"
+                [sync]
+                durabilty = "durable"
+                """
         let warnings = try loadConfig(text).warnings.map(\.message)
         #expect(
             warnings == [

@@ -48,7 +48,11 @@ struct LatticeMetricsTests {
         let counter = try #require(families["lattice_admin_requests_total"])
         #expect(counter.type == "counter")
         #expect(counter.help == MetricDefinition.adminRequests.help)
-        #expect(counter.samples == [.init(name: counter.name, labels: ["route": "/v1/kv/{tenant}/{key}", "status": "200"], value: 3)])
+        #expect(
+            counter.samples == [
+                .init(name: counter.name, labels: ["route": "/v1/kv/{tenant}/{key}", "status": "200"], value: 3)
+            ]
+        )
 
         let histogram = try #require(families["lattice_admin_request_duration_seconds"])
         #expect(histogram.type == "histogram")
@@ -84,10 +88,18 @@ struct LatticeMetricsTests {
     )
     func test_exposition_parsesWithPrometheusClient() throws {
         let metrics = LatticeMetrics()
-        Counter(label: "lattice_admin_requests_total", dimensions: [("route", "/x\"y"), ("status", "404")], factory: metrics.factory)
-            .increment()
-        Metrics.Timer(label: "lattice_admin_request_duration_seconds", dimensions: [("route", "/x")], factory: metrics.factory)
-            .recordMilliseconds(2)
+        Counter(
+            label: "lattice_admin_requests_total",
+            dimensions: [("route", "/x\"y"), ("status", "404")],
+            factory: metrics.factory
+        )
+        .increment()
+        Metrics.Timer(
+            label: "lattice_admin_request_duration_seconds",
+            dimensions: [("route", "/x")],
+            factory: metrics.factory
+        )
+        .recordMilliseconds(2)
         let output = try PythonPrometheus.parse(metrics.exposition())
         #expect(output.contains("lattice_admin_requests counter"))
         #expect(output.contains("lattice_admin_request_duration_seconds histogram"))
@@ -111,7 +123,10 @@ enum PythonPrometheus {
         try run(["-c", script], input: exposition)
     }
 
-    struct Failed: Error { var status: Int32; var stderr: String }
+    struct Failed: Error {
+        var status: Int32
+        var stderr: String
+    }
 
     static func run(_ arguments: [String], input: [UInt8]) throws -> String {
         let process = Process()

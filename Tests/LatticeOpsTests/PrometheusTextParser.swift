@@ -168,7 +168,9 @@ struct PrometheusTextParser {
     }
 
     static func isMetricName(_ name: String) -> Bool {
-        guard let first = name.first, first.isASCII, first.isLetter || first == "_" || first == ":" else { return false }
+        guard let first = name.first, first.isASCII, first.isLetter || first == "_" || first == ":" else {
+            return false
+        }
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") }
     }
 

@@ -55,7 +55,9 @@ enum RawUnixHTTPClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var offset = 0
         while offset < request.count {
-            let written = request.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let written = request.withUnsafeBytes {
+                send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard written > 0 else { break }  // the server may close early (413); read what it said
             offset += written
         }
@@ -103,7 +105,9 @@ enum RawUnixHTTPClient {
             var headers: [String: String] = [:]
             for line in head.dropFirst() {
                 guard let colon = line.firstIndex(of: ":") else { continue }
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces
+                )
             }
             let length = Int(headers["content-length"] ?? "0") ?? 0
             let bodyStart = end.upperBound

@@ -39,7 +39,8 @@ public struct AdminRouter: Sendable {
     public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
         precondition(pattern.hasPrefix("/"), "route patterns start with /: \(pattern)")
         let segments = Self.split(pattern).map { part -> Segment in
-            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(part)
+            part.hasPrefix("{") && part.hasSuffix("}")
+                ? .parameter(String(part.dropFirst().dropLast())) : .literal(part)
         }
         routes.removeAll { $0.method == method && $0.pattern == pattern }
         routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))

@@ -80,7 +80,10 @@ extension AdminServer {
         router.add(.GET, "/readyz") { _ in
             let report = await readiness()
             let reasons = JSONValue.array(report.reasons.map { .string($0) })
-            return .json(["ready": .bool(report.isReady), "reasons": reasons], status: report.isReady ? .ok : .serviceUnavailable)
+            return .json(
+                ["ready": .bool(report.isReady), "reasons": reasons],
+                status: report.isReady ? .ok : .serviceUnavailable
+            )
         }
         router.add(.GET, "/metrics") { _ in
             AdminResponse(status: .ok, body: .bytes(metrics.exposition(), contentType: LatticeMetrics.contentType))

@@ -82,10 +82,14 @@ struct ConfigDecoding {
                     + " (the same on every node) or set LATTICE_NETWORK"
             )
         }
-        let valid = network.value.utf8.count <= ConfigLimits.networkNameBytesMax
+        let valid =
+            network.value.utf8.count <= ConfigLimits.networkNameBytesMax
             && network.value.utf8.allSatisfy { ConfigPath.isBareKeyByte($0) || $0 == UInt8(ascii: ".") }
         guard valid else {
-            throw ConfigError(.invalidValue, "\(network.location): expected \(expected), found \(quoted(network.value))")
+            throw ConfigError(
+                .invalidValue,
+                "\(network.location): expected \(expected), found \(quoted(network.value))"
+            )
         }
         return network.value
     }
@@ -110,7 +114,10 @@ struct ConfigDecoding {
         guard let profile = try overridable(root, "profile", environmentName: "LATTICE_PROFILE", expected: expected)
         else { return .lan }
         guard let value = NetworkProfile(rawValue: profile.value) else {
-            throw ConfigError(.invalidValue, "\(profile.location): expected \(expected), found \(quoted(profile.value))")
+            throw ConfigError(
+                .invalidValue,
+                "\(profile.location): expected \(expected), found \(quoted(profile.value))"
+            )
         }
         return value
     }
@@ -124,7 +131,8 @@ struct ConfigDecoding {
         default defaultValue: String
     ) throws(ConfigError) -> Located<String> {
         let expected = "a path string"
-        var located = try overridable(root, key, environmentName: environmentName, expected: expected)
+        var located =
+            try overridable(root, key, environmentName: environmentName, expected: expected)
             ?? Located(value: defaultValue, location: "\(source.name): \(key) (default \(quoted(defaultValue)))")
         guard !located.value.isEmpty, !located.value.utf8.contains(0) else {
             throw ConfigError(.invalidValue, "\(located.location): expected a non-empty path, found \"\"")

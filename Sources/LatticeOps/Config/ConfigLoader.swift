@@ -52,7 +52,11 @@ public struct ConfigLoader: Sendable {
 
     /// Validates TOML `text` whose relative paths resolve against `baseDirectory`; messages
     /// call the text `sourceName`.
-    public func load(contents text: String, sourceName: String, baseDirectory: String) throws(ConfigError)
+    public func load(
+        contents text: String,
+        sourceName: String,
+        baseDirectory: String
+    ) throws(ConfigError)
         -> LoadedConfig
     {
         guard text.utf8.count <= ConfigLimits.fileBytesMax else {

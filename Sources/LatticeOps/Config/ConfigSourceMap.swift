@@ -187,7 +187,8 @@ extension Scanner {
 
     static func find(_ needle: [UInt8], in line: [UInt8], from start: Int) -> Int? {
         guard needle.count <= line.count, start <= line.count - needle.count else { return nil }
-        for index in start...(line.count - needle.count) where line[index..<index + needle.count].elementsEqual(needle) {
+        for index in start...(line.count - needle.count) where line[index..<index + needle.count].elementsEqual(needle)
+        {
             return index
         }
         return nil

@@ -103,7 +103,8 @@ public struct LogfmtLogHandler: LogHandler {
 
     /// A logfmt value: bare when safe, otherwise quoted and escaped.
     static func escapeValue(_ value: String) -> String {
-        let needsQuotes = value.isEmpty
+        let needsQuotes =
+            value.isEmpty
             || value.unicodeScalars.contains { scalar in
                 scalar.value <= 0x20 || scalar.value == 0x7F || scalar == "\"" || scalar == "=" || scalar == "\\"
                     || (scalar.value >= 0x80 && scalar.properties.generalCategory.isSeparatorOrControl)

@@ -44,7 +44,8 @@ public struct MetricDefinition: Hashable, Sendable {
         if kind != .counter && name.hasSuffix("_total") {
             problems.append("\(name): only counters end with _total")
         }
-        for unit in ["_milliseconds", "_ms", "_kilobytes", "_megabytes", "_minutes", "_hours"] where name.contains(unit) {
+        for unit in ["_milliseconds", "_ms", "_kilobytes", "_megabytes", "_minutes", "_hours"] where name.contains(unit)
+        {
             problems.append("\(name): use base units (seconds, bytes), not \(unit.dropFirst())")
         }
         if case .durationHistogram = kind, !name.hasSuffix("_seconds") {
