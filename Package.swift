@@ -25,6 +25,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: C system libraries (Debian packages; `make deps` installs them)
@@ -41,6 +47,23 @@ let package = Package(
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
         .target(name: "LatticeStore", dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto"], swiftSettings: strict),
         .target(name: "LatticeCompression", dependencies: ["CZstd"], swiftSettings: strict),
+
+        // MARK: Operations: config, logs, metrics, admin socket (used by the node)
+        .target(
+            name: "LatticeOps",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
 
         // MARK: Benchmarks and the CLI
         .target(
@@ -87,6 +110,18 @@ let package = Package(
         .testTarget(
             name: "LatticeSimulationTests",
             dependencies: ["LatticeSimulation", "LatticeSync", "LatticeCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeOpsTests",
+            dependencies: [
+                "LatticeOps",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
