@@ -12,6 +12,10 @@ public struct LinkProfile: Hashable, Sendable {
     public var lossPercent: Int
     /// TCP's retransmission timeout on this link (RFC 6298's 200 ms floor as Linux applies it).
     public var retransmitMilliseconds: UInt64 = 200
+    /// Per mille of messages during which the connection breaks: that message and everything
+    /// in flight is lost, and the link is down until it reconnects.
+    public var breakPermille: Int = 0
+    public var reconnectMilliseconds: UInt64 = 2_000
     /// Serialisation delay: a message takes `bytes / bytesPerMillisecond` extra ms.
     public var bytesPerMillisecond: UInt64
 

@@ -252,6 +252,11 @@ extension Simulation {
         guard linkUp(i, j) else { return }
         if case .mixed = options.links {
             let link = LinkProfile.mixed(i, j)
+            if Int.random(in: 0..<1_000, using: &rng) < link.breakPermille {
+                setLink(i, j, up: false)
+                queue.push(.heal(i, j), at: now + link.reconnectMilliseconds)
+                return
+            }
             var delay =
                 link.delayMilliseconds + UInt64.random(in: 0...link.jitterMilliseconds, using: &rng)
                 + UInt64(bytes.count) / link.bytesPerMillisecond
