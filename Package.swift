@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "LatticeCore",
                 "LatticeSimulation",
+                "LatticeOps",
                 "LatticeBenchmarks",
                 "LatticeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -8,8 +8,8 @@ public struct LinkProfile: Hashable, Sendable {
     public var name: String
     public var delayMilliseconds: UInt64
     public var jitterMilliseconds: UInt64
-    /// Percent of packets lost (each loss delays the message by a retransmission).
-    public var lossPercent: Int
+    /// Per mille of packets lost (each loss delays the message by a retransmission).
+    public var lossPermille: Int
     /// TCP's retransmission timeout on this link (RFC 6298's 200 ms floor as Linux applies it).
     public var retransmitMilliseconds: UInt64 = 200
     /// Per mille of messages during which the connection breaks: that message and everything
@@ -24,7 +24,7 @@ public struct LinkProfile: Hashable, Sendable {
         name: "fast",
         delayMilliseconds: 1,
         jitterMilliseconds: 0,
-        lossPercent: 0,
+        lossPermille: 0,
         bytesPerMillisecond: 1_000_000
     )
     /// Across an ocean on a thin uplink: 150 ms ± 50, 1 Mb/s.
@@ -32,7 +32,7 @@ public struct LinkProfile: Hashable, Sendable {
         name: "slow",
         delayMilliseconds: 150,
         jitterMilliseconds: 50,
-        lossPercent: 0,
+        lossPermille: 0,
         bytesPerMillisecond: 125
     )
     /// A phone on a poor cell: 40 ms ± 30, 10 Mb/s, 10% loss.
@@ -40,9 +40,30 @@ public struct LinkProfile: Hashable, Sendable {
         name: "lossy",
         delayMilliseconds: 40,
         jitterMilliseconds: 30,
-        lossPercent: 10,
-        bytesPerMillisecond: 1_250
+        lossPermille: 100,
+        bytesPerMillisecond: 1_250,
+        breakPermille: 10
     )
+
+    public init(
+        name: String,
+        delayMilliseconds: UInt64,
+        jitterMilliseconds: UInt64,
+        lossPermille: Int,
+        retransmitMilliseconds: UInt64 = 200,
+        bytesPerMillisecond: UInt64,
+        breakPermille: Int = 0,
+        reconnectMilliseconds: UInt64 = 2_000
+    ) {
+        self.name = name
+        self.delayMilliseconds = delayMilliseconds
+        self.jitterMilliseconds = jitterMilliseconds
+        self.lossPermille = lossPermille
+        self.retransmitMilliseconds = retransmitMilliseconds
+        self.bytesPerMillisecond = max(1, bytesPerMillisecond)
+        self.breakPermille = breakPermille
+        self.reconnectMilliseconds = reconnectMilliseconds
+    }
 
     static func mixed(_ a: Int, _ b: Int) -> LinkProfile {
         [fast, slow, lossy][(min(a, b) * 7 + max(a, b) * 3) % 3]

@@ -45,8 +45,24 @@ public struct Simulation {
     }
 
     public enum Links: Sendable {
+        /// Every pair linked; messages shaped by `faults`.
         case faults
+        /// Every pair linked with a fixed mix of fast, slow and lossy profiles.
         case mixed
+        /// Only these pairs are linked (and peers), each with its own profile.
+        case topology([LinkedPair])
+    }
+
+    /// One link of a `.topology`.
+    public struct LinkedPair: Sendable {
+        public var a: Int
+        public var b: Int
+        public var profile: LinkProfile
+        public init(a: Int, b: Int, profile: LinkProfile) {
+            self.a = a
+            self.b = b
+            self.profile = profile
+        }
     }
 
     /// What a run reports.
@@ -90,6 +106,8 @@ public struct Simulation {
     var engines: [SyncEngine]
     var up: [Bool]
     var cut = Set<Pair>()
+    /// With `.topology` links: the linked pairs and their profiles.
+    let linkProfiles: [Pair: LinkProfile]?
     var queue = EventQueue()
     var checker: Checker
     var stats = (messages: 0, bytes: 0, writes: 0, rounds: 0)
@@ -116,8 +134,13 @@ public struct Simulation {
         rng = SplitMix64(seed: options.seed)
         let n = options.nodes
         let readers = options.secretTenant ? Set(0..<max(1, n / 2)) : []
+        var profiles: [Pair: LinkProfile]?
+        if case let .topology(pairs) = options.links {
+            profiles = Dictionary(pairs.map { (Pair($0.a, $0.b), $0.profile) }, uniquingKeysWith: { _, last in last })
+        }
+        linkProfiles = profiles
         engines = (0..<n).map { i in
-            let peers = (0..<n).filter { $0 != i }.map { j in
+            let peers = (0..<n).filter { $0 != i && (profiles?[Pair(i, $0)] != nil || profiles == nil) }.map { j in
                 PeerPolicy(
                     id: Self.name(j),
                     permissions: [

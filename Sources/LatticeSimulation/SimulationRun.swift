@@ -57,7 +57,7 @@ extension Simulation {
             if schedulers.isEmpty {
                 queue.push(.tick(i), at: UInt64.random(in: 0..<options.roundIntervalMilliseconds, using: &rng))
             } else {
-                for j in 0..<n where i != j {
+                for j in 0..<n where i != j && isLinked(i, j) {
                     apply(try! schedulers[i].addPeer(Self.name(j), now: .zero), at: i)
                     apply(
                         schedulers[i].connectionChanged(peer: Self.name(j), to: .connected, now: .zero, using: &rng),
@@ -167,7 +167,7 @@ extension Simulation {
             // A crash loses the scheduler's volatile state, its pending tick included.
             tickGeneration[i] += 1
             schedulers[i] = try! SyncScheduler<String, String>(preset: preset)
-            for j in 0..<options.nodes where j != i {
+            for j in 0..<options.nodes where j != i && isLinked(i, j) {
                 apply(try! schedulers[i].addPeer(Self.name(j), now: duration(now)), at: i)
             }
         }
@@ -186,7 +186,19 @@ extension Simulation {
 
     // MARK: Network
 
-    private func linkUp(_ a: Int, _ b: Int) -> Bool { up[a] && up[b] && !cut.contains(Pair(a, b)) }
+    private func linkUp(_ a: Int, _ b: Int) -> Bool { up[a] && up[b] && isLinked(a, b) && !cut.contains(Pair(a, b)) }
+
+    func isLinked(_ a: Int, _ b: Int) -> Bool { linkProfiles.map { $0[Pair(a, b)] != nil } ?? true }
+
+    /// The TCP-like profile of the link between `a` and `b`, or `nil` when messages are
+    /// shaped by `faults` instead.
+    private func tcpProfile(_ a: Int, _ b: Int) -> LinkProfile? {
+        switch options.links {
+        case .faults: nil
+        case .mixed: LinkProfile.mixed(a, b)
+        case .topology: linkProfiles?[Pair(a, b)]
+        }
+    }
 
     private mutating func setLink(_ a: Int, _ b: Int, up isUp: Bool) {
         guard isUp == cut.contains(Pair(a, b)) else { return }
@@ -250,8 +262,7 @@ extension Simulation {
 
     private mutating func send(_ bytes: [UInt8], from i: Int, to j: Int) {
         guard linkUp(i, j) else { return }
-        if case .mixed = options.links {
-            let link = LinkProfile.mixed(i, j)
+        if let link = tcpProfile(i, j) {
             if Int.random(in: 0..<1_000, using: &rng) < link.breakPermille {
                 setLink(i, j, up: false)
                 queue.push(.heal(i, j), at: now + link.reconnectMilliseconds)
@@ -261,7 +272,7 @@ extension Simulation {
                 link.delayMilliseconds + UInt64.random(in: 0...link.jitterMilliseconds, using: &rng)
                 + UInt64(bytes.count) / link.bytesPerMillisecond
             var rto = link.retransmitMilliseconds
-            while Int.random(in: 0..<100, using: &rng) < link.lossPercent {
+            while Int.random(in: 0..<1_000, using: &rng) < link.lossPermille {
                 delay += rto
                 rto *= 2
             }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LatticeOps
 import LatticeSimulation
 import LatticeSync
 
@@ -26,8 +28,16 @@ struct Simulate: ParsableCommand {
     @Option(help: "Run this many consecutive seeds, starting at --seed.")
     var runs: Int = 1
 
-    @Option(help: "fixed (a round every --interval ms), or an adaptive preset: loopback, lan, wan, edge.")
-    var scheduling: String = "fixed"
+    @Option(
+        help: """
+            fixed (a round every --interval ms), or an adaptive preset: loopback, lan, wan, edge \
+            (default: fixed, or the topology's profile with --topology).
+            """
+    )
+    var scheduling: String?
+
+    @Option(help: "A testnet topology file (testnets/*.toml): its nodes, links and link profiles.")
+    var topology: String?
 
     @Option(help: "Milliseconds between rounds with --scheduling fixed.")
     var interval: UInt64 = 500
@@ -47,7 +57,7 @@ struct Simulate: ParsableCommand {
         }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1; got \(runs)") }
         do { _ = try Faults(parsing: faults) } catch { throw ValidationError(error.description) }
-        guard scheduling == "fixed" || SchedulePreset.named(scheduling) != nil else {
+        if let scheduling, scheduling != "fixed", SchedulePreset.named(scheduling) == nil {
             throw ValidationError("--scheduling must be fixed, loopback, lan, wan or edge; got \(scheduling)")
         }
         guard links == "faults" || links == "mixed" else {
@@ -58,6 +68,7 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let parsed = try Faults(parsing: faults)
+        let testnet = try topology.map(Self.loadTopology)
         var failed = 0
         for s in seed..<(seed + UInt64(runs)) {
             var options = Simulation.Options(nodes: nodes, seed: s, faults: parsed)
@@ -66,7 +77,12 @@ struct Simulate: ParsableCommand {
             options.faultPhaseMilliseconds = duration
             options.eagerPush = !noPush
             options.links = links == "mixed" ? .mixed : .faults
-            if let preset = SchedulePreset.named(scheduling) { options.scheduling = .adaptive(preset) }
+            if let testnet {
+                options.nodes = testnet.nodes.count
+                options.links = .topology(Self.pairs(testnet))
+            }
+            let schedulingName = scheduling ?? testnet?.profile.rawValue ?? "fixed"
+            if let preset = SchedulePreset.named(schedulingName) { options.scheduling = .adaptive(preset) }
             var sim = Simulation(options)
             let report = sim.run()
             print(report)
@@ -83,6 +99,39 @@ struct Simulate: ParsableCommand {
                 "\(failed) of \(runs) runs failed; replay one with: lattice simulate --nodes \(nodes) --faults \(faults) --seed SEED"
             )
             throw ExitCode.failure
+        }
+    }
+
+    static func loadTopology(_ path: String) throws -> TestnetTopology {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--topology \(path): cannot read the file")
+        }
+        do {
+            return try TopologyLoader().load(contents: text, sourceName: path)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The topology's links as simulator links, in node order.
+    static func pairs(_ t: TestnetTopology) -> [Simulation.LinkedPair] {
+        t.links.map { link in
+            let p = t.linkProfiles[link.profile]!
+            let a = t.nodes.firstIndex(of: link.a)!
+            let b = t.nodes.firstIndex(of: link.b)!
+            // Unshaped links get 1 GB/s, which is what loopback gives here.
+            let bytesPerMillisecond = p.bandwidthBitsPerSecond.map { max(1, $0 / 8 / 1_000) } ?? 1_000_000
+            return Simulation.LinkedPair(
+                a: a,
+                b: b,
+                profile: LinkProfile(
+                    name: link.profile,
+                    delayMilliseconds: p.delayMilliseconds,
+                    jitterMilliseconds: p.jitterMilliseconds,
+                    lossPermille: p.lossPermille,
+                    bytesPerMillisecond: bytesPerMillisecond
+                )
+            )
         }
     }
 }

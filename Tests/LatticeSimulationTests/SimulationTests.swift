@@ -43,6 +43,28 @@ struct SimulationTests {
         }
     }
 
+    @Test func aSparseTopology_convergesThroughIntermediateNodes() {
+        // A line n1 - n2 - n3 - n4: n1's writes reach n4 only by way of n2 and n3.
+        let link = LinkProfile(
+            name: "wan",
+            delayMilliseconds: 40,
+            jitterMilliseconds: 10,
+            lossPermille: 10,
+            bytesPerMillisecond: 1_250
+        )
+        for seed in 1...UInt64(max(1, seedsPerConfiguration / 2)) {
+            var options = Simulation.Options(nodes: 4, seed: seed, faults: [.partitions, .crashes])
+            options.links = .topology(
+                [(0, 1), (1, 2), (2, 3)].map { Simulation.LinkedPair(a: $0.0, b: $0.1, profile: link) }
+            )
+            options.secretTenant = false
+            options.writes = 100
+            var sim = Simulation(options)
+            let report = sim.run()
+            #expect(report.converged && report.violations.isEmpty, "seed \(seed)\n\(report)")
+        }
+    }
+
     @Test func aRunIsAPureFunctionOfItsSeed() {
         var a = Simulation(Simulation.Options(nodes: 5, seed: 77, faults: .all))
         var b = Simulation(Simulation.Options(nodes: 5, seed: 77, faults: .all))
