@@ -93,7 +93,7 @@ struct SimulationTests {
         checker.check([engine], at: 2)
         #expect(checker.violations.isEmpty)
         // A different engine that never saw the removal stands in for a buggy one.
-        var stale = SyncEngine(replica: r, tenants: ["shared"], peers: [peer])
+        var stale = SyncEngine(replica: ReplicaID(high: 2, low: 2), tenants: ["shared"], peers: [peer])
         stale.connected("n2")
         _ = stale.receive(.push(tenant: "shared", added), from: "n2")
         checker.check([stale], at: 3)
