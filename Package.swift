@@ -45,7 +45,11 @@ let package = Package(
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
-        .target(name: "LatticeStore", dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto"], swiftSettings: strict),
+        .target(
+            name: "LatticeStore",
+            dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto", "LatticeSync"],
+            swiftSettings: strict
+        ),
         .target(name: "LatticeCompression", dependencies: ["CZstd"], swiftSettings: strict),
 
         // MARK: Operations: config, logs, metrics, admin socket (used by the node)
