@@ -100,7 +100,10 @@ let package = Package(
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
         .testTarget(
             name: "LatticeStoreTests",
-            dependencies: ["LatticeStore", "LatticeCrypto", "LatticeSync"],
+            dependencies: [
+                "LatticeStore", "LatticeCrypto", "LatticeSync",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
