@@ -58,7 +58,9 @@ func residentAnonymousBytes() -> Int {
         }
         peak = max(peak, residentAnonymousBytes())
         let growth = peak - baseline
-        print("answer over \(sent) keys in \(batches) batches: holds \(heldMax) elements; RssAnon growth \(growth) bytes")
+        print(
+            "answer over \(sent) keys in \(batches) batches: holds \(heldMax) elements; RssAnon growth \(growth) bytes"
+        )
         #expect(sent == Self.keyCount && inOrder)
         #expect(heldAtStart <= 4, "peer vector, marks: one origin")
         #expect(heldMax <= heldAtStart + ReplicaReader.indexKeyBytes, "a cursor of one index key, whatever the size")

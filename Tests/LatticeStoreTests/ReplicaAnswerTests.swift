@@ -14,7 +14,10 @@ import Testing
         let b = try await ReplicaFixture()
         defer { b.close() }
         for key in ["shared", "onlyA"] {
-            try await b.replica.apply(try await a.replica.write(key, .add(.int(1)), tenant: "t", at: Self.t), tenant: "t")
+            try await b.replica.apply(
+                try await a.replica.write(key, .add(.int(1)), tenant: "t", at: Self.t),
+                tenant: "t"
+            )
         }
         _ = try await b.replica.write("shared", .add(.int(2)), tenant: "t", at: Self.t)
         _ = try await b.replica.write("onlyB", .add(.int(3)), tenant: "t", at: Self.t)

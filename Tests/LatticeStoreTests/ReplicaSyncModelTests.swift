@@ -16,12 +16,14 @@ struct ReplicaSyncModelTests {
     static func randomOperation(_ rng: inout SplitMix64, key: String) -> CRDTOperation {
         switch key.utf8.last! % 3 {
         case 0:
-            return Int.random(in: 0...5, using: &rng) == 0 ? .clear : .increment(by: Int64.random(in: -3...9, using: &rng))
+            return Int.random(in: 0...5, using: &rng) == 0
+                ? .clear : .increment(by: Int64.random(in: -3...9, using: &rng))
         case 1:
             let e = Scalar.int(Int64.random(in: 0...4, using: &rng))
             return Bool.random(using: &rng) ? .add(e) : .remove(e)
         default:
-            return Int.random(in: 0...4, using: &rng) == 0 ? .clear : .assign(.int(Int64.random(in: 0...99, using: &rng)))
+            return Int.random(in: 0...4, using: &rng) == 0
+                ? .clear : .assign(.int(Int64.random(in: 0...99, using: &rng)))
         }
     }
 
@@ -83,7 +85,12 @@ struct ReplicaSyncModelTests {
 
         /// An answer from `i` to `j` in random batches, with writes on the sender and pushes to
         /// the receiver between batches, sometimes abandoned half way.
-        mutating func answer(from i: Int, to j: Int, _ twins: inout TwinReplicas, _ rng: inout SplitMix64)
+        mutating func answer(
+            from i: Int,
+            to j: Int,
+            _ twins: inout TwinReplicas,
+            _ rng: inout SplitMix64
+        )
             async throws
         {
             let seed = twins.seed
@@ -104,7 +111,10 @@ struct ReplicaSyncModelTests {
                 for e in batch.entries {
                     #expect(twins.models[i].keys[e.key] == e.state, "seed \(seed): \(e.key) read at batch time")
                 }
-                #expect(batch.mark == (answer.isFinished ? mark : nil), "seed \(seed): start-of-answer marks, last only")
+                #expect(
+                    batch.mark == (answer.isFinished ? mark : nil),
+                    "seed \(seed): start-of-answer marks, last only"
+                )
                 sent.formUnion(batch.entries.map(\.key))
                 try await twins.receive(batch, at: j, separateAdopt: separateAdopt)
                 try twins.check("answer \(i)->\(j) batch \(batchNumber)")

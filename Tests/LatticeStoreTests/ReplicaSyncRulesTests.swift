@@ -65,7 +65,10 @@ import Testing
         let b = try await ReplicaFixture()
         _ = try await b.replica.write("mine", .assign(.int(7)), tenant: "t", at: Self.t)
         for i in 0..<4 {
-            try await b.replica.apply(try await a.replica.write("k\(i)", .add(.int(1)), tenant: "t", at: Self.t), tenant: "t")
+            try await b.replica.apply(
+                try await a.replica.write("k\(i)", .add(.int(1)), tenant: "t", at: Self.t),
+                tenant: "t"
+            )
         }
         var answer = try a.replica.answer(tenant: "t", to: VersionVector())
         try await b.replica.receive(try a.replica.nextBatch(of: &answer, limit: 1), tenant: "t")

@@ -97,7 +97,9 @@ struct ReplicaReader {
                 let known = peer[origin]
                 guard counter > known else {
                     // Jump to this origin's first counter above the peer's (or past the origin).
-                    let target = known == .max ? [UInt8](repeating: 0xff, count: 8 + TenantKeys.keyTagBytes + 1)
+                    let target =
+                        known == .max
+                        ? [UInt8](repeating: 0xff, count: 8 + TenantKeys.keyTagBytes + 1)
                         : bigEndianBytes(known + 1)
                     entry = try cursor.seek(atOrAfter: prefix + originBytes + target)
                     continue

@@ -39,7 +39,11 @@ struct ReplicaTransaction {
     ) throws -> KeyDelta {
         let current = try state(key)?.value ?? .empty
         let dot = context.nextDot(for: replica)
-        let delta = KeyDelta(key: key, dot: dot, delta: try current.delta(for: operation, dot: dot, timestamp: timestamp))
+        let delta = KeyDelta(
+            key: key,
+            dot: dot,
+            delta: try current.delta(for: operation, dot: dot, timestamp: timestamp)
+        )
         try join(delta)
         complete[replica] = dot.counter
         return delta
