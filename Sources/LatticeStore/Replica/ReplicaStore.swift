@@ -105,6 +105,7 @@ public final class ReplicaStore: Sendable {
     /// Joins one batch of an answer: each value with the batch's sender context, each key
     /// version merged, the context gains the received dots. Until the marks are adopted, pushes
     /// for `tenant` are refused. A batch carrying marks adopts them in the same commit.
+    /// If this throws, the answer is broken: call ``abandonAnswer(tenant:)``.
     public func receive(_ batch: SyncBatch, tenant: String) async throws {
         // Raised before the commit, so no push slips in between this batch and the next.
         receiving.withLock { _ = $0.insert(tenant) }
