@@ -97,3 +97,25 @@ import Testing
         #expect(try again.complete(tenant: "t")[again.replica] == 2)
     }
 }
+
+@Suite("Replica store admission")
+struct ReplicaStoreAdmissionTests {
+    @Test func aPushClaimingOurOwnFutureCounters_isRefused_andTheStoreKeepsWriting() async throws {
+        let fixture = try StoreFixture()
+        let store = try fixture.open()
+        try await store.createTenant("t")
+        let rs = try await ReplicaStore.open(store)
+        let t = HLCTimestamp(wallMilliseconds: 1, logical: 0)
+        _ = try await rs.write("k", .increment(by: 1), tenant: "t", at: t)
+        let liar = ReplicaID(high: 99, low: 99)
+        let forged = KeyDelta(
+            key: "k",
+            dot: Dot(replica: liar, counter: 1),
+            delta: Causal(store: .empty, context: CausalContext(vector: VersionVector([liar: 1, rs.replica: 1 << 60])))
+        )
+        let e = await #expect(throws: StoreError.self) { try await rs.apply(forged, tenant: "t") }
+        #expect(e?.message.contains("never issued") == true)
+        let next = try await rs.write("k", .increment(by: 1), tenant: "t", at: t)
+        #expect(next.dot.counter == 2)
+    }
+}

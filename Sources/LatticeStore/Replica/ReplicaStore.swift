@@ -88,7 +88,10 @@ public final class ReplicaStore: Sendable {
         try await store.write { [self] w in
             guard !isReceivingAnswer(tenant: tenant) else { return false }
             var tx = try ReplicaTransaction(w, tenant: tenant)
-            for push in pushes { try tx.applyPush(push) }
+            for push in pushes {
+                try tx.admit(Admission(replica, tx.context).admits(push), "push of key '\(push.key.prefix(64))'")
+                try tx.applyPush(push)
+            }
             try tx.finish()
             return true
         }
@@ -111,6 +114,7 @@ public final class ReplicaStore: Sendable {
         receiving.withLock { _ = $0.insert(tenant) }
         try await store.write { w in
             var tx = try ReplicaTransaction(w, tenant: tenant)
+            try tx.admit(Admission(self.replica, tx.context).admits(batch), "sync batch")
             try tx.receive(batch)
             try tx.finish()
         }
@@ -122,6 +126,7 @@ public final class ReplicaStore: Sendable {
     public func adopt(_ mark: SyncBatch.Mark, tenant: String) async throws {
         try await store.write { w in
             var tx = try ReplicaTransaction(w, tenant: tenant)
+            try tx.admit(Admission(self.replica, tx.context).admits(mark), "sync marks")
             tx.adopt(mark)
             try tx.finish()
         }

@@ -28,6 +28,17 @@ struct ReplicaTransaction {
         return try KeyState(decoding: payload, what: "CRDT state of key '\(key.prefix(64))'")
     }
 
+    /// Throws unless `admitted` (an `Admission` verdict on the input; see there for why).
+    func admit(_ admitted: Bool, _ what: String) throws {
+        guard admitted else {
+            throw StoreError(
+                .limitExceeded,
+                "\(what) refused: it claims counters this replica never issued, or would grow the "
+                    + "tenant's out-of-order dots past \(CoreLimits.cloudDotsMax); the sending peer is faulty"
+            )
+        }
+    }
+
     // MARK: Writes and pushes
 
     /// Performs `operation` as `replica`; the complete vector moves to the new dot.

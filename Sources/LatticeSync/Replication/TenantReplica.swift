@@ -75,27 +75,13 @@ public struct TenantReplica: Sendable {
     /// replica's own counters beyond those it issued — else one lying peer could push our
     /// next counter to the limit, or make us treat our future writes as already seen — and
     /// joining it keeps our dot cloud within `CoreLimits.cloudDotsMax`.
-    public func admits(_ incoming: CausalContext) -> Bool {
-        incoming.highestCounter(of: replica) <= context.highestCounter(of: replica)
-            && context.cloud.count + incoming.cloud.count <= CoreLimits.cloudDotsMax
-    }
-
-    func admits(_ value: CRDTValue) -> Bool {
-        let issued = context.highestCounter(of: replica)
-        var ok = true
-        value.forEachDot { if $0.replica == replica && $0.counter > issued { ok = false } }
-        return ok
-    }
+    public func admits(_ incoming: CausalContext) -> Bool { Admission(replica, context).admits(incoming) }
 
     /// Whether every part of `batch` passes `admits`.
-    public func admits(_ batch: SyncBatch) -> Bool {
-        admits(batch.senderContext) && batch.entries.allSatisfy { admits($0.state.value) }
-            && batch.mark.map { admits($0.context) && $0.complete[replica] <= context.highestCounter(of: replica) }
-                ?? true
-    }
+    public func admits(_ batch: SyncBatch) -> Bool { Admission(replica, context).admits(batch) }
 
     /// Whether `d` passes `admits`.
-    public func admits(_ d: KeyDelta) -> Bool { admits(d.delta.context) && admits(d.delta.store) }
+    public func admits(_ d: KeyDelta) -> Bool { Admission(replica, context).admits(d) }
 
     /// Joins a pushed delta; idempotent and correct in any order. Returns false, changing
     /// nothing, while an inbound sync answer is half received (the caller retries after it,
