@@ -18,8 +18,14 @@ struct Checker {
         live = Array(repeating: [:], count: nodes)
     }
 
+    /// Per tenant, the highest acknowledged counter of each origin.
+    var acknowledgedVector: [String: VersionVector] = [:]
+
     mutating func acknowledged(_ tenant: String, _ delta: KeyDelta) {
         oracle[tenant, default: [:]][delta.key, default: Causal()].join(delta.delta)
+        acknowledgedVector[tenant, default: VersionVector()].merge(
+            VersionVector([delta.dot.replica: delta.dot.counter])
+        )
     }
 
     mutating func sent(_ message: SyncMessage, to node: Int, at time: UInt64) {
@@ -51,6 +57,14 @@ struct Checker {
 
     /// Whether every node holds exactly the oracle's values for every tenant it serves.
     func converged(_ engines: [SyncEngine]) -> Bool {
+        // Cheap first: every node's context must cover every acknowledged dot.
+        for e in engines {
+            for (tenant, replica) in e.tenants {
+                guard replica.context.vector.dominates(acknowledgedVector[tenant] ?? VersionVector()) else {
+                    return false
+                }
+            }
+        }
         for e in engines {
             for (tenant, replica) in e.tenants {
                 let expected = (oracle[tenant] ?? [:]).filter { !$0.value.store.isEmpty }

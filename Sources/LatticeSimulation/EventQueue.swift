@@ -15,6 +15,13 @@ struct EventQueue {
         /// The scheduler's deadline for node's round with peer that started at `startedAt`.
         case roundTimeout(Int, peer: Int, startedAt: UInt64)
 
+        /// The moments convergence is checked: ticks, and the end of the fault phase.
+        var isCheckpoint: Bool {
+            switch self {
+            case .tick, .scheduledTick, .endFaults: true
+            default: false
+            }
+        }
     }
 
     private var heap: [(time: UInt64, seq: UInt64, event: Event)] = []
