@@ -24,6 +24,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // MARK: C system libraries (Debian packages; `make deps` installs them)
@@ -36,6 +39,23 @@ let package = Package(
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+
+        // MARK: Wire protocol (pure: frames, handshake driver, sessions; no I/O)
+        .target(name: "LatticeWire", dependencies: ["LatticeCrypto"], swiftSettings: strict),
+
+        // MARK: The I/O shell
+        .target(
+            name: "LatticeNode",
+            dependencies: [
+                "LatticeWire",
+                "LatticeCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
 
         // MARK: Benchmarks and the CLI
         .target(
@@ -64,5 +84,30 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "LatticeWireTests",
+            dependencies: [
+                "LatticeWire",
+                "LatticeCrypto",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeNodeTests",
+            dependencies: [
+                "LatticeNode",
+                "LatticeWire",
+                "LatticeCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
