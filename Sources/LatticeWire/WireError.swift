@@ -15,6 +15,7 @@ public struct WireError: Error, Hashable, CustomStringConvertible, Sendable {
             case handshakeTimeout = "handshake_timeout"
             case truncated = "truncated"
             case state = "state"
+            case connection = "connection"
         }
         fileprivate let base: Base
         public var description: String { base.rawValue }
@@ -43,6 +44,9 @@ public struct WireError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let truncated = Code(base: .truncated)
         /// An operation was used in the wrong connection state (a programming error of the caller).
         public static let state = Code(base: .state)
+
+        /// The socket failed (reset, refused, unreachable).
+        public static let connection = Code(base: .connection)
 
         /// Every code, for registering one counter per code.
         public static let all: [Code] = Base.allCases.map { Code(base: $0) }
