@@ -33,6 +33,8 @@ final class TransportHandler: ChannelDuplexHandler {
     private var address = "unknown"
     private var remoteKey: [UInt8]?
     private var handshakeMessagesRead = 0
+    /// Set by the first failure: one log line and one count per connection.
+    private var failed = false
 
     init(role: WireRole, configuration: TransportConfiguration, peerPromise: EventLoopPromise<TransportPeer>) {
         self.role = role
@@ -233,11 +235,11 @@ final class TransportHandler: ChannelDuplexHandler {
 
     /// Logs, counts, and closes this connection (once).
     private func fail(context: ChannelHandlerContext, _ error: WireError) {
-        if case .closed = state, !peerPromisePending { return }
+        guard !failed else { return }
+        failed = true
         state = .closed
         deadline?.cancel()
         deadline = nil
-        configuration.counters.recordFailure(error.code)
         configuration.logger.warning(
             "transport: connection closed: \(error.message)",
             metadata: [
@@ -247,6 +249,7 @@ final class TransportHandler: ChannelDuplexHandler {
                 "role": "\(role)",
             ]
         )
+        configuration.counters.recordFailure(error.code)  // after the log line: tests poll the counter
         if peerPromisePending {
             peerPromisePending = false
             peerPromise.fail(error)

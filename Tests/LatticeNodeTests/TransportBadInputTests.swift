@@ -1,0 +1,111 @@
+import LatticeCrypto
+import LatticeNode
+import LatticeWire
+import Testing
+
+/// Each bad input must close only its own connection: a good connection on the same
+/// listener keeps working, and the failure is counted under its reason.
+@Suite(.timeLimit(.minutes(1))) struct TransportBadInputTests {
+    let server = TestNode()
+    let client = TestNode()
+    let attacker = TestNode()
+
+    /// Opens a good connection, runs `attack` on a second one, then checks the first still echoes.
+    func expectIsolated(
+        reason: WireError.Code,
+        count: Int = 1,
+        _ attack: @escaping (_ port: Int) async throws -> Void
+    ) async throws {
+        try await withEchoServer(server.configuration(allowing: [client, attacker])) { port, _ in
+            let good = try await TransportClient.connect(
+                host: "127.0.0.1",
+                port: port,
+                configuration: client.configuration(allowing: [server])
+            )
+            try await good.run { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                try await attack(port)
+                try await eventually("\(count) failure(s) counted as \(reason)") {
+                    server.counters.snapshot[reason] == count
+                }
+                let frame = WireFrame(type: .syncRangeStart, payload: Random.bytes(count: 1000))
+                try await outbound.write(frame)
+                #expect(try await frames.next() == frame, "the good connection stopped working")
+            }
+            #expect(server.counters.snapshot.failures == [reason: count], "\(server.warnings)")
+            #expect(server.warnings.allSatisfy { $0.contains("reason=\(reason)") })
+        }
+    }
+
+    @Test func oversizedHandshakeLengthPrefix_closesOnlyThatConnection() async throws {
+        try await expectIsolated(reason: .messageLength) { port in
+            try await RawPeer.connect(port: port) { peer in
+                try await peer.sendRaw([0xFF, 0xFF])
+                try await peer.waitForClose()
+            }
+        }
+    }
+
+    @Test func transportMessageShorterThanItsTag_closesOnlyThatConnection() async throws {
+        try await expectIsolated(reason: .messageLength) { [self] port in
+            try await RawPeer.connect(port: port) { peer in
+                _ = try await peer.handshake(attacker.rawDriver(allowing: [server]))
+                try await peer.send([1, 2, 3])
+                try await peer.waitForClose()
+            }
+        }
+    }
+
+    @Test func everyFlippedByteOfATransportMessage_closesOnlyThatConnection() async throws {
+        let length = FrameHeader.byteCount + 8 + WireLimits.transportTagBytes
+        try await expectIsolated(reason: .authentication, count: length) { [self] port in
+            for index in 0..<length {
+                try await RawPeer.connect(port: port) { peer in
+                    var session = try await peer.handshake(attacker.rawDriver(allowing: [server]))
+                    var message = try session.seal(WireFrame(type: .pong, payload: Array(repeating: 7, count: 8)))[0]
+                    message[index] ^= 0x80
+                    try await peer.send(message)
+                    try await peer.waitForClose()
+                }
+            }
+        }
+    }
+
+    @Test func replayedTransportMessage_closesOnlyThatConnection() async throws {
+        try await expectIsolated(reason: .authentication) { [self] port in
+            try await RawPeer.connect(port: port) { peer in
+                var session = try await peer.handshake(attacker.rawDriver(allowing: [server]))
+                let ping = try session.seal(WireFrame(type: .ping, payload: [9]))[0]
+                try await peer.send(ping)
+                let pong = try #require(try await peer.receive())
+                #expect(try session.open(pong) == [WireFrame(type: .pong, payload: [9])])
+                try await peer.send(ping)
+                try await peer.waitForClose()
+            }
+        }
+    }
+
+    @Test func frameAnnouncedPastFrameBytesMax_closesBeforeItsPayloadArrives() async throws {
+        try await expectIsolated(reason: .frameTooLarge) { [self] port in
+            try await RawPeer.connect(port: port) { peer in
+                var session = try await peer.handshake(attacker.rawDriver(allowing: [server]))
+                var header: [UInt8] = []
+                FrameHeader(type: .syncRangeStart, flags: [], payloadLength: WireLimits.frameBytesMax + 1)
+                    .encode(into: &header)
+                try await peer.send(try session.sealMessage(header))
+                try await peer.waitForClose()
+            }
+        }
+    }
+
+    @Test func oversizedPing_closesOnlyThatConnection() async throws {
+        try await expectIsolated(reason: .frameTooLarge) { [self] port in
+            try await RawPeer.connect(port: port) { peer in
+                var session = try await peer.handshake(attacker.rawDriver(allowing: [server]))
+                let ping = WireFrame(type: .ping, payload: Random.bytes(count: WireLimits.pingPayloadBytesMax + 1))
+                for message in try session.seal(ping) { try await peer.send(message) }
+                try await peer.waitForClose()
+            }
+        }
+    }
+}
