@@ -9,7 +9,7 @@ PKG_MODULES  := libsodium lmdb libzstd
 RELEASE_BIN  := .build/release/lattice
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build release test lint format bench demo clean
+.PHONY: help deps build release test soak lint format bench demo clean interop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,6 +27,11 @@ deps: ## Install libsodium, LMDB and zstd headers with apt when they are missing
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null || { \
 			echo "deps: apt-get install failed; run it by hand: apt-get install $(APT_PACKAGES)" >&2; exit 1; }; \
 	fi
+	@# The /metrics test also checks the exposition with Python's prometheus_client, a
+	@# standard parser; without it, only our strict in-house parser runs (a warning says so).
+	@python3 -c 'import prometheus_client' 2>/dev/null || \
+		python3 -m pip install --quiet --disable-pip-version-check prometheus-client >/dev/null 2>&1 || \
+		echo "deps: warning: could not pip install prometheus-client; /metrics is checked by the in-house parser only" >&2
 
 build: deps ## Debug build of every target (warnings are errors)
 	$(SWIFT) build --build-tests
@@ -37,6 +42,20 @@ release: deps
 test: deps ## Run every test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+soak: deps ## Long runs: 1,000 store SIGKILL cycles, thousands of simulated seeds per fault
+	$(SWIFT) build --build-tests
+	LATTICE_SOAK_CYCLES=1000 $(SWIFT) test --skip-build --filter CrashTests.killedWriter
+	LATTICE_SIM_SEEDS=500 $(SWIFT) test --skip-build --filter SimulationTests
+
+INTEROP_VENV := .build/noise-interop-venv
+
+interop: ## Check the Noise handshake against PyPI noiseprotocol (needs python3 and PyPI)
+	@test -x $(INTEROP_VENV)/bin/python || python3 -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check noiseprotocol==0.3.1
+	$(INTEROP_VENV)/bin/python Tests/Fixtures/noise-interop/noise_interop.py check \
+		Protocols/vectors/lattice-handshake-v1.json Tests/Fixtures/noise-vectors/*.json \
+		Tests/Fixtures/noise-interop/noiseprotocol-transcript.json
 
 lint: ## Check formatting against .swift-format
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks

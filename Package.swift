@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "LatticeCore", targets: ["LatticeCore"]),
+        .library(name: "LatticeStore", targets: ["LatticeStore"]),
         .executable(name: "lattice", targets: ["lattice"]),
     ],
     dependencies: [
@@ -27,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: C system libraries (Debian packages; `make deps` installs them)
@@ -36,12 +40,33 @@ let package = Package(
 
         // MARK: Pure modules
         .target(name: "LatticeCore", swiftSettings: strict),
+        .target(name: "LatticeSync", dependencies: ["LatticeCore"], swiftSettings: strict),
+        .target(name: "LatticeSimulation", dependencies: ["LatticeCore", "LatticeSync"], swiftSettings: strict),
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+        .target(name: "LatticeStore", dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto"], swiftSettings: strict),
+        .target(name: "LatticeCompression", dependencies: ["CZstd"], swiftSettings: strict),
+
+        // MARK: Operations: config, logs, metrics, admin socket (used by the node)
+        .target(
+            name: "LatticeOps",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
 
         // MARK: Wire protocol (pure: frames, handshake driver, sessions; no I/O)
-        .target(name: "LatticeWire", dependencies: ["LatticeCrypto"], swiftSettings: strict),
+        .target(name: "LatticeWire", dependencies: ["LatticeCrypto", "LatticeCompression"], swiftSettings: strict),
 
         // MARK: The I/O shell
         .target(
@@ -60,7 +85,7 @@ let package = Package(
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore"],
+            dependencies: ["LatticeCore", "LatticeSync", "LatticeSimulation", "LatticeStore", "LatticeCompression"],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),
@@ -68,7 +93,10 @@ let package = Package(
             name: "lattice",
             dependencies: [
                 "LatticeCore",
+                "LatticeSimulation",
+                "LatticeOps",
                 "LatticeBenchmarks",
+                "LatticeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -85,10 +113,49 @@ let package = Package(
         ),
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
         .testTarget(
+            name: "LatticeStoreTests",
+            dependencies: ["LatticeStore", "LatticeCrypto", "LatticeSync"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeSyncTests",
+            dependencies: [
+                "LatticeSync",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeSimulationTests",
+            dependencies: ["LatticeSimulation", "LatticeSync", "LatticeCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeOpsTests",
+            dependencies: [
+                "LatticeOps",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeCompressionTests",
+            dependencies: [
+                "LatticeCompression",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LatticeWireTests",
             dependencies: [
                 "LatticeWire",
                 "LatticeCrypto",
+                "LatticeCompression",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -99,6 +166,7 @@ let package = Package(
                 "LatticeNode",
                 "LatticeWire",
                 "LatticeCrypto",
+                "LatticeCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

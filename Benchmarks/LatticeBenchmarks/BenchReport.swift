@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// One benchmark figure. Every Lattice benchmark reports through this type so that
@@ -77,7 +77,8 @@ public struct BenchPrinter {
                 Self.row([
                     m.name, formatValue(m.value), m.unit, m.baseline ?? "",
                     m.baselineValue.map(formatValue) ?? "", m.ratio.map { formatFixed($0, 3) } ?? "",
-                ]))
+                ])
+            )
         }
         fflush(nil)  // flush every output stream; stdout is not concurrency-safe to name
     }

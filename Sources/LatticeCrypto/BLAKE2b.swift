@@ -25,9 +25,12 @@ public enum BLAKE2b {
             let run = { (keyPtr: UnsafePointer<UInt8>?, keyLen: Int) in
                 let rc = out.withUnsafeMutableBufferPointer { o in
                     crypto_generichash(
-                        o.baseAddress!, outputCount,
-                        inp.bindMemory(to: UInt8.self).baseAddress, UInt64(inp.count),
-                        keyPtr, keyLen
+                        o.baseAddress!,
+                        outputCount,
+                        inp.bindMemory(to: UInt8.self).baseAddress,
+                        UInt64(inp.count),
+                        keyPtr,
+                        keyLen
                     )
                 }
                 precondition(rc == 0, "crypto_generichash failed with valid lengths")

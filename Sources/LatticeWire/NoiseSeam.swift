@@ -28,7 +28,22 @@ public protocol WireCipher: Sendable {
 public typealias WireHandshakeFactory = @Sendable (WireRole) -> any WireHandshake
 
 /// Which side of the TCP connection a node is: the connecting side initiates.
-public enum WireRole: Sendable, Hashable {
-    case initiator
-    case responder
+public typealias WireRole = NoiseRole
+
+extension NoiseHandshake: WireHandshake {
+    public func transportCiphers() throws(CryptoError) -> (send: any WireCipher, receive: any WireCipher) {
+        let keys = try split()
+        return (keys.send, keys.receive)
+    }
+}
+
+extension NoiseCipherState: WireCipher {}
+
+extension LatticeNoise {
+    /// The handshake factory for a node with `staticKeyPair` on `network`: Noise XX with the
+    /// prologue `LatticeNoise.prologue(network:)` and a fresh ephemeral key per connection.
+    public static func handshakeFactory(network: String, staticKeyPair: X25519KeyPair) -> WireHandshakeFactory {
+        let prologue = prologue(network: network)
+        return { role in NoiseHandshake(role: role, prologue: prologue, staticKeyPair: staticKeyPair) }
+    }
 }

@@ -11,6 +11,6 @@ struct Lattice: ParsableCommand {
             state deltas to the peers in its config. There is no central server.
             """,
         version: LatticeVersion.string,
-        subcommands: [Bench.self]
+        subcommands: [Simulate.self, Bench.self, Debug.self]
     )
 }

@@ -5,10 +5,12 @@ import Testing
     /// RFC 7693 Appendix A: BLAKE2b-512("abc").
     @Test func hash_matchesRFC7693Example() {
         let digest = BLAKE2b.hash(Array("abc".utf8))
-        #expect(hex(digest) == """
-            ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1\
-            7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923
-            """)
+        #expect(
+            hex(digest) == """
+                ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1\
+                7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923
+                """
+        )
     }
 
     @Test func keyedHash_dependsOnKey() {

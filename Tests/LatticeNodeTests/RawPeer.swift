@@ -1,3 +1,4 @@
+import LatticeCrypto
 import LatticeWire
 import NIOCore
 import NIOPosix
@@ -15,7 +16,7 @@ struct RawPeer {
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(TransportMessageDecoder(inboundHandshakeMessages: 1))
+                        ByteToMessageHandler(TransportMessageDecoder(role: .initiator))
                     )
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
@@ -62,10 +63,14 @@ extension TestNode {
     /// A handshake driver for a raw initiator with this node's identity.
     func rawDriver(network: String = "test", allowing peers: [TestNode]) -> HandshakeDriver {
         let configuration = HandshakeConfiguration(
-            allowedPeerKeys: Set(peers.map(\.identity.publicKey)),
-            compressor: FakeCompressor()
+            allowedPeerKeys: Set(peers.map(\.publicKey)),
+            compressor: ZstdPayloadCompressor()
         )
-        let noise = FakeNoiseHandshake(role: .initiator, prologue: Array("lattice/\(network)".utf8), identity: identity)
+        let noise = NoiseHandshake(
+            role: .initiator,
+            prologue: LatticeNoise.prologue(network: network),
+            staticKeyPair: keyPair
+        )
         return HandshakeDriver(role: .initiator, handshake: noise, configuration: configuration)
     }
 }

@@ -1,4 +1,5 @@
 import InMemoryLogging
+import LatticeCrypto
 import LatticeNode
 import LatticeWire
 import Logging
@@ -6,7 +7,8 @@ import NIOCore
 
 /// One node's identity and what it needs to run the transport in a test.
 struct TestNode: Sendable {
-    let identity = FakeIdentity.generate()
+    let keyPair = X25519KeyPair.generate()
+    var publicKey: [UInt8] { keyPair.publicKey }
     let logs = InMemoryLogHandler()
     let counters = TransportCounters()
 
@@ -15,21 +17,19 @@ struct TestNode: Sendable {
         allowing peers: [TestNode],
         handshakeTimeout: TimeAmount = .seconds(10),
         frameBytesMax: Int = WireLimits.frameBytesMax,
-        compressor: (any PayloadCompressor)? = FakeCompressor()
+        compressor: (any PayloadCompressor)? = ZstdPayloadCompressor()
     ) -> TransportConfiguration {
-        let identity = identity
-        let prologue = Array("lattice/\(network)".utf8)
         let logs = logs
         var logger = Logger(label: "test.transport") { _ in logs }
         logger.logLevel = .debug
         return TransportConfiguration(
             network: network,
             handshake: HandshakeConfiguration(
-                allowedPeerKeys: Set(peers.map(\.identity.publicKey)),
+                allowedPeerKeys: Set(peers.map(\.publicKey)),
                 compressor: compressor,
                 frameBytesMax: frameBytesMax
             ),
-            makeHandshake: { role in FakeNoiseHandshake(role: role, prologue: prologue, identity: identity) },
+            makeHandshake: LatticeNoise.handshakeFactory(network: network, staticKeyPair: keyPair),
             handshakeTimeout: handshakeTimeout,
             logger: logger,
             counters: counters

@@ -17,7 +17,7 @@ import Testing
                 port: port,
                 configuration: client.configuration(allowing: [server])
             )
-            #expect(connection.peer.staticKey == server.identity.publicKey)
+            #expect(connection.peer.staticKey == server.publicKey)
             #expect(connection.peer.version == WireVersion.current)
             try await connection.run { inbound, outbound in
                 var frames = inbound.makeAsyncIterator()
@@ -66,7 +66,7 @@ import Testing
             #expect(stranger.counters.snapshot[.truncated] == 1)
             let line = try #require(server.warnings.first)
             #expect(line.contains("reason=peer_not_allowed"))
-            #expect(line.contains("peer_key=\(keyPrefix(stranger.identity.publicKey))"))
+            #expect(line.contains("peer_key=\(keyPrefix(stranger.publicKey))"))
             #expect(line.contains("peer=[IPv4]127.0.0.1"))
             #expect(stranger.warnings.first?.contains("may not have this node's key") == true)
         }

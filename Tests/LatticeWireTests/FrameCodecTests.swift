@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func encoder_compressesOnlyWhenThatSavesBytes() throws {
-        let zipping = FrameEncoder(compressor: FakeCompressor())
+        let zipping = FrameEncoder(compressor: ZstdPayloadCompressor())
         let repetitive = [UInt8](repeating: 7, count: 1000)
         let random = Random.bytesForTest(count: 1000)
         let small = [UInt8](repeating: 7, count: WireLimits.compressionBytesMin - 1)
@@ -74,12 +74,12 @@ import Testing
         #expect(packed.count < 100)
         #expect(try zipping.encode(WireFrame(type: .ping, payload: random))[2] == 0)
         #expect(try zipping.encode(WireFrame(type: .ping, payload: small))[2] == 0)
-        var reassembler = FrameReassembler(decompressor: FakeCompressor())
+        var reassembler = FrameReassembler(decompressor: ZstdPayloadCompressor())
         #expect(try reassembler.append(packed) == [WireFrame(type: .ping, payload: repetitive)])
     }
 
     @Test func reassembler_refusesCompressedFramesWhenZstdWasNotNegotiated() throws {
-        let packed = try FrameEncoder(compressor: FakeCompressor()).encode(
+        let packed = try FrameEncoder(compressor: ZstdPayloadCompressor()).encode(
             WireFrame(type: .ping, payload: [UInt8](repeating: 1, count: 500))
         )
         var reassembler = FrameReassembler(decompressor: nil)
@@ -87,10 +87,10 @@ import Testing
     }
 
     @Test func reassembler_capsDecompressionAtFrameBytesMax() throws {
-        let bomb = try FrameEncoder(compressor: FakeCompressor()).encode(
+        let bomb = try FrameEncoder(compressor: ZstdPayloadCompressor()).encode(
             WireFrame(type: .ping, payload: [UInt8](repeating: 1, count: 10_000))
         )
-        var reassembler = FrameReassembler(decompressor: FakeCompressor(), frameBytesMax: 4096)
+        var reassembler = FrameReassembler(decompressor: ZstdPayloadCompressor(), frameBytesMax: 4096)
         do {
             _ = try reassembler.append(bomb)
             Issue.record("a payload expanding past frameBytesMax was accepted")

@@ -38,13 +38,13 @@ func expectWireError(
 }
 
 @Suite struct HandshakeDriverTests {
-    let alice = FakeNode()
-    let bob = FakeNode()
+    let alice = TestPeer()
+    let bob = TestPeer()
 
     @Test func handshake_establishesWithPeerKeysVersionAndCapabilities() throws {
         let (a, b) = try establish(alice.driver(.initiator, allowing: [bob]), bob.driver(.responder, allowing: [alice]))
-        #expect(a.remoteStaticKey == bob.identity.publicKey)
-        #expect(b.remoteStaticKey == alice.identity.publicKey)
+        #expect(a.remoteStaticKey == bob.publicKey)
+        #expect(b.remoteStaticKey == alice.publicKey)
         #expect(a.version == WireVersion.current && b.version == WireVersion.current)
         #expect(a.remoteCapabilities == [.zstd] && b.remoteCapabilities == [.zstd])
     }
@@ -54,7 +54,7 @@ func expectWireError(
         var responder = bob.driver(.responder, allowing: [alice])
         guard case .reply(let m2) = try responder.receive(try initiator.start()) else { throw WireError(.state, "") }
         expectWireError(.peerNotAllowed) { _ = try initiator.receive(m2) }
-        #expect(initiator.remoteStaticKey == bob.identity.publicKey)
+        #expect(initiator.remoteStaticKey == bob.publicKey)
     }
 
     @Test func responder_dropsAnUnknownInitiatorAtMessage3() throws {
@@ -64,7 +64,7 @@ func expectWireError(
             case .established(let m3?, _) = try initiator.receive(m2)
         else { throw WireError(.state, "") }
         expectWireError(.peerNotAllowed) { _ = try responder.receive(m3) }
-        #expect(responder.remoteStaticKey == alice.identity.publicKey)
+        #expect(responder.remoteStaticKey == alice.publicKey)
     }
 
     @Test func handshake_failsBetweenNetworks() throws {

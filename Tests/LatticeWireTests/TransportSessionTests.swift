@@ -3,8 +3,8 @@ import LatticeWire
 import Testing
 
 @Suite struct TransportSessionTests {
-    let alice = FakeNode()
-    let bob = FakeNode()
+    let alice = TestPeer()
+    let bob = TestPeer()
 
     func sessions(rekeyMessagesMax: UInt64 = WireLimits.rekeyMessagesMax) throws -> (TransportSession, TransportSession)
     {

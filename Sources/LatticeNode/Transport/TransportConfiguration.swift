@@ -1,3 +1,4 @@
+import LatticeCrypto
 import LatticeWire
 import Logging
 import NIOCore
@@ -38,6 +39,26 @@ public struct TransportConfiguration: Sendable {
         self.handshakeTimeout = handshakeTimeout
         self.logger = logger
         self.counters = counters
+    }
+
+    /// The configuration of a node with `staticKeyPair` on `network` that admits
+    /// `allowedPeerKeys`, speaks every supported version and compresses with zstd.
+    public init(
+        network: String,
+        staticKeyPair: X25519KeyPair,
+        allowedPeerKeys: Set<[UInt8]>,
+        handshakeTimeout: TimeAmount = handshakeTimeoutDefault,
+        logger: Logger = Logger(label: "lattice.transport"),
+        counters: TransportCounters = TransportCounters()
+    ) {
+        self.init(
+            network: network,
+            handshake: HandshakeConfiguration(allowedPeerKeys: allowedPeerKeys, compressor: ZstdPayloadCompressor()),
+            makeHandshake: LatticeNoise.handshakeFactory(network: network, staticKeyPair: staticKeyPair),
+            handshakeTimeout: handshakeTimeout,
+            logger: logger,
+            counters: counters
+        )
     }
 }
 

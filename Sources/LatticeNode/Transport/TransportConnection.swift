@@ -42,11 +42,8 @@ struct PendingConnection: Sendable {
     {
         let promise = channel.eventLoop.makePromise(of: TransportPeer.self)
         let handler = TransportHandler(role: role, configuration: configuration, peerPromise: promise)
-        let inboundHandshakeMessages = role == .initiator ? 1 : 2
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(
-            ByteToMessageHandler(TransportMessageDecoder(inboundHandshakeMessages: inboundHandshakeMessages))
-        )
+        try pipeline.addHandler(ByteToMessageHandler(TransportMessageDecoder(role: role)))
         try pipeline.addHandler(handler)
         let asyncChannel = try NIOAsyncChannel<WireFrame, WireFrame>(
             wrappingChannelSynchronously: channel,

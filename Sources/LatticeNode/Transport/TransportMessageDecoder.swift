@@ -3,26 +3,31 @@ import NIOCore
 
 /// Splits the inbound byte stream into messages: `u16 length (big-endian) | body`.
 ///
-/// The limit depends on the phase, which the decoder tracks by counting: the first
-/// `inboundHandshakeMessages` messages are handshake messages (at most
-/// `WireLimits.handshakeMessageBytesMax`), later ones are transport messages (at least
-/// the 16-byte tag, at most 65,535 bytes). A prefix outside the limit fails at once,
+/// The limits depend on the phase, which the decoder tracks by counting: an initiator
+/// reads one handshake message (XX message 2), a responder two (messages 1 and 3), each
+/// between the fixed part of that message (`WireLimits.handshakeMessageBytesMin`) and
+/// `WireLimits.handshakeMessageBytesMax`; later messages are transport messages (at least
+/// the 16-byte tag, at most 65,535 bytes). A prefix outside the limits fails at once,
 /// before its body is buffered, so a peer can make the decoder hold at most one message.
 struct TransportMessageDecoder: NIOSingleStepByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
-    private let inboundHandshakeMessages: Int
+    /// The XX message numbers (0-based) this side reads during the handshake.
+    private let handshakeMessages: [Int]
     private var decoded = 0
 
-    init(inboundHandshakeMessages: Int) {
-        self.inboundHandshakeMessages = inboundHandshakeMessages
+    init(role: WireRole) {
+        handshakeMessages = role == .initiator ? [1] : [0, 2]
     }
+
+    private var inboundHandshakeMessages: Int { handshakeMessages.count }
 
     /// The lengths the next message may have.
     var allowedLengths: ClosedRange<Int> {
-        decoded < inboundHandshakeMessages
-            ? 1...WireLimits.handshakeMessageBytesMax
-            : WireLimits.transportTagBytes...WireLimits.transportMessageBytesMax
+        guard decoded < handshakeMessages.count else {
+            return WireLimits.transportTagBytes...WireLimits.transportMessageBytesMax
+        }
+        return WireLimits.handshakeMessageBytesMin[handshakeMessages[decoded]]...WireLimits.handshakeMessageBytesMax
     }
 
     mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {

@@ -1,0 +1,95 @@
+/// The store as one write transaction sees it. Valid only inside the closure given to
+/// ``Store/write(_:)``; reads see this transaction's own earlier writes.
+public struct StoreWriter {
+    let store: Store
+    let txn: WriteTransaction
+
+    /// Stores `value` under `key` in `tenant`, sealed.
+    public func put(_ value: [UInt8], forKey key: String, tenant: String) throws {
+        try Store.validate(key: key)
+        guard value.count <= StoreLimits.valueBytesMax else {
+            throw StoreError(
+                .limitExceeded,
+                "value for key '\(key.prefix(64))' is \(value.count) bytes; the limit is "
+                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax)"
+            )
+        }
+        try putRecord(.bytes, value, forKey: key, keys: try tenantKeys(tenant))
+    }
+
+    /// The value under `key` in `tenant`, or `nil`.
+    public func get(_ key: String, tenant: String) throws -> [UInt8]? {
+        try Store.validate(key: key)
+        return try store.readRecord(txn, key: key, keys: try tenantKeys(tenant), kind: .bytes).map { Array($0) }
+    }
+
+    /// Deletes `key` from `tenant`; returns whether it existed.
+    @discardableResult
+    public func delete(_ key: String, tenant: String) throws -> Bool {
+        try Store.validate(key: key)
+        return try txn.delete(store.tables.records, try tenantKeys(tenant).recordKey(key))
+    }
+
+    func putRecord(_ kind: RecordPlaintext.Kind, _ payload: [UInt8], forKey key: String, keys: TenantKeys) throws {
+        let lmdbKey = keys.recordKey(key)
+        let plain = RecordPlaintext.encode(kind: kind, name: key, payload: payload)
+        try txn.put(store.tables.records, lmdbKey, keys.seal(plain, table: .records, lmdbKey: lmdbKey))
+    }
+}
+
+/// The store as one read snapshot sees it. Valid only inside the closure given to ``Store/read(_:)``.
+public struct StoreReader {
+    let store: Store
+    let txn: ReadTransaction
+
+    /// The value under `key` in `tenant`, or `nil`.
+    public func get(_ key: String, tenant: String) throws -> [UInt8]? {
+        try Store.validate(key: key)
+        return try store.readRecord(txn, key: key, keys: try store.tenantKeys(tenant), kind: .bytes).map { Array($0) }
+    }
+
+    /// Calls `body` with each key name in `tenant` (in hash order, not name order) until it
+    /// returns `false`. A damaged record throws `corrupted`.
+    public func forEachKey(tenant: String, _ body: (String) throws -> Bool) throws {
+        let keys = try store.tenantKeys(tenant)
+        try txn.scan(store.tables.records, prefix: keys.prefix) { lmdbKey, sealed in
+            let key = Array(lmdbKey)
+            let plain = try keys.open(sealed, table: .records, lmdbKey: key, what: "a record of tenant '\(tenant)'")
+            return try body(try RecordPlaintext.decode(plain, what: "a record of tenant '\(tenant)'").name)
+        }
+    }
+}
+
+extension Store {
+    static func validate(key: String) throws(StoreError) {
+        let count = key.utf8.count
+        guard count >= 1, count <= StoreLimits.keyBytesMax else {
+            throw StoreError(
+                .limitExceeded,
+                "key '\(key.prefix(64))' is \(count) bytes; keys must be 1...\(StoreLimits.keyBytesMax) "
+                    + "UTF-8 bytes (StoreLimits.keyBytesMax)"
+            )
+        }
+    }
+
+    /// Opens the record of `key`, checking it is the record of that very name and of `kind`.
+    func readRecord(
+        _ txn: some TransactionReading,
+        key: String,
+        keys: TenantKeys,
+        kind: RecordPlaintext.Kind
+    ) throws -> ArraySlice<UInt8>? {
+        let lmdbKey = keys.recordKey(key)
+        guard let sealed = try txn.get(tables.records, lmdbKey) else { return nil }
+        let what = { "record of key '\(key.prefix(64))' in tenant '\(keys.name)'" }
+        let plain = try keys.open(sealed, table: .records, lmdbKey: lmdbKey, what: what())
+        let record = try RecordPlaintext.Header(plain, what: what())
+        guard plain[record.name].elementsEqual(key.utf8) else {
+            throw StoreError(.corrupted, "\(what()) holds another key's name (a key-hash collision); it cannot be read")
+        }
+        guard record.kind == kind else {
+            throw StoreError(.wrongKind, "\(what()) holds \(record.kind) data, not \(kind)")
+        }
+        return plain[record.payload]
+    }
+}

@@ -1,0 +1,31 @@
+/// One write waiting for a group commit: a synchronous closure over the write transaction,
+/// and the completion that acknowledges it.
+///
+/// The closure may run more than once: when another write in the same batch fails, or the map
+/// has to grow, the transaction is aborted and the surviving closures run again in a fresh one.
+/// A closure must therefore change nothing outside the transaction (use
+/// ``WriteTransaction/onCommit(_:)`` for in-memory effects), and only its last run counts.
+final class WriteJob: @unchecked Sendable {
+    // Touched only by the writer thread after submission.
+    let body: (WriteTransaction) throws -> Void
+    private let completion: (Result<Void, any Error>) -> Void
+    private var completed = false
+
+    init(body: @escaping (WriteTransaction) throws -> Void, completion: @escaping (Result<Void, any Error>) -> Void) {
+        self.body = body
+        self.completion = completion
+    }
+
+    /// Acknowledges the write (once). Called after the commit is durable, or with its failure.
+    func complete(_ result: Result<Void, any Error>) {
+        guard !completed else { return }
+        completed = true
+        completion(result)
+    }
+}
+
+/// Holds the value a write closure returned, from the writer thread to the waiting task.
+final class ResultBox<T>: @unchecked Sendable {
+    // Written by the writer thread before the continuation resumes; read after.
+    var value: T?
+}

@@ -1,0 +1,130 @@
+import Testing
+
+@testable import LatticeStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct LMDBEnvironmentTests {
+    static func options(mapBytes: Int = 1 << 20, mapBytesMax: Int = 8 << 20) -> EnvironmentOptions {
+        EnvironmentOptions(
+            mapBytesInitial: mapBytes,
+            mapBytesMax: mapBytesMax,
+            readersMax: 16,
+            databasesMax: 4,
+            syncOnCommit: true
+        )
+    }
+
+    static func withDatabase(
+        _ options: EnvironmentOptions = options(),
+        _ body: (LMDBEnvironment, Database) throws -> Void
+    ) throws {
+        let temp = TempDirectory()
+        defer { temp.remove() }
+        let env = try LMDBEnvironment(path: temp.child("env"), options: options)
+        defer { env.close() }
+        let txn = try env.beginWrite()
+        let db = try env.openDatabase("t", create: true, in: txn.handle)
+        try txn.commit()
+        try body(env, db)
+    }
+
+    @Test func putThenGet_roundTripsAndCursorScansInKeyOrder() throws {
+        try Self.withDatabase { env, db in
+            let txn = try env.beginWrite()
+            for i in [3, 1, 2] { try txn.put(db, [0x01, UInt8(i)], Array("v\(i)".utf8)) }
+            try txn.put(db, [0x02, 0x00], [9])
+            try txn.commit()
+            let (value, keys): ([UInt8]?, [[UInt8]]) = try env.read { r in
+                var keys: [[UInt8]] = []
+                try r.scan(db, prefix: [0x01]) { k, _ in
+                    keys.append(Array(k))
+                    return true
+                }
+                return (try r.get(db, [0x01, 2]).map { Array($0) }, keys)
+            }
+            #expect(value == Array("v2".utf8))
+            #expect(keys == [[1, 1], [1, 2], [1, 3]])
+        }
+    }
+
+    @Test func openingTheSameDirectoryTwice_isRefused() throws {
+        let temp = TempDirectory()
+        defer { temp.remove() }
+        let env = try LMDBEnvironment(path: temp.child("env"), options: Self.options())
+        #expect {
+            _ = try LMDBEnvironment(path: temp.child("env") + "/.", options: Self.options())
+        } throws: { ($0 as? StoreError)?.code == .alreadyOpen }
+        env.close()
+        let again = try LMDBEnvironment(path: temp.child("env"), options: Self.options())
+        again.close()
+    }
+
+    @Test func missingDatabase_isNotFound() throws {
+        try Self.withDatabase { env, _ in
+            let txn = try env.beginWrite()
+            defer { txn.abort() }
+            #expect {
+                _ = try env.openDatabase("absent", create: false, in: txn.handle)
+            } throws: { ($0 as? StoreError)?.code == .notFound }
+        }
+    }
+
+    @Test func returnCodes_mapToDistinctTypedErrors() {
+        #expect(StoreError(lmdb: -30792, "x").code == .mapFull)
+        #expect(StoreError(lmdb: -30790, "x").code == .readersFull)
+        #expect(StoreError(lmdb: -30798, "x").code == .notFound)
+        #expect(StoreError(lmdb: -30796, "x").code == .corrupted)
+        #expect(StoreError(lmdb: -30788, "x").code == .transactionFull)
+        #expect(StoreError(lmdb: EIO, "x").code == .io)
+    }
+
+    @Test func mapFull_isSurfaced_thenGrowingLetsTheWriteThrough() throws {
+        try Self.withDatabase(Self.options(mapBytes: 1 << 20, mapBytesMax: 4 << 20)) { env, db in
+            let value = [UInt8](repeating: 7, count: 32 << 10)
+            var written = 0
+            var full: StoreError?
+            while full == nil && written < 1000 {
+                let txn = try env.beginWrite()
+                do {
+                    try txn.put(db, bigEndianBytes(UInt64(written)), value)
+                    try txn.commit()
+                    written += 1
+                } catch {
+                    txn.abort()
+                    full = error as? StoreError
+                }
+            }
+            #expect(full?.code == .mapFull)
+            #expect(written > 0)
+            try env.grow()
+            #expect(env.mapBytes == 2 << 20)
+            let txn = try env.beginWrite()
+            try txn.put(db, bigEndianBytes(UInt64(written)), value)
+            try txn.commit()
+            let count = try env.read { r in
+                var n = 0
+                try r.scan(db, prefix: []) { _, _ in
+                    n += 1
+                    return true
+                }
+                return n
+            }
+            #expect(count == written + 1)
+        }
+    }
+
+    @Test func growingPastTheMaximum_isStoreFullNamingTheLimit() throws {
+        try Self.withDatabase(Self.options(mapBytes: 1 << 20, mapBytesMax: 2 << 20)) { env, _ in
+            try env.grow()
+            #expect {
+                try env.grow()
+            } throws: { error in
+                let e = error as? StoreError
+                return e?.code == .storeFull && e?.message.contains("2097152") == true
+            }
+        }
+    }
+}

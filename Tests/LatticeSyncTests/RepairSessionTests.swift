@@ -1,0 +1,102 @@
+import LatticeCore
+import LatticeSync
+import PropertyBased
+import Testing
+
+@Suite("Repair sessions")
+struct RepairSessionTests {
+    /// Bytes one range costs on the wire, roughly: a tag, a short bound and a fingerprint.
+    static let rangeBytes = 12
+
+    /// A loose behavioural bound: bytes grow with (d + 1)·log2(n), never with n.
+    static func byteBound(n: Int, d: Int) -> Int {
+        let log2n = max(1, Int.bitWidth - max(n, 2).leadingZeroBitCount)
+        return 16 * (d + 1) * log2n * rangeBytes
+    }
+
+    @Test("reconciliation finds exactly the keys that differ, in both directions, within d·log n bytes")
+    func findsExactSymmetricDifference() async throws {
+        await propertyCheck(count: 40, input: Gen<UInt64>.value()) { seed in
+            var rng = SplitMix64(seed: seed)
+            let n = Int.random(in: 0...3_000, using: &rng)
+            let d = Int.random(in: 0...min(n, 60), using: &rng)
+            let pair = RepairFixture.pair(n: n, d: d, rng: &rng)
+            let options = RepairSession.Options(
+                branching: Int.random(in: 2...16, using: &rng),
+                itemsThreshold: Int.random(in: 0...32, using: &rng)
+            )
+            let outcome = try! RepairFixture.run(pair.a, pair.b, options: options)
+            #expect(outcome.aSends == pair.expectedA, "seed \(seed) n \(n) d \(d)")
+            #expect(outcome.bSends == pair.expectedB, "seed \(seed) n \(n) d \(d)")
+            #expect(outcome.bytes <= Self.byteBound(n: n, d: d), "seed \(seed) n \(n) d \(d): \(outcome.bytes) bytes")
+        }
+    }
+
+    @Test(
+        "100,000 keys: exact differences, bytes bounded by d·log n",
+        arguments: [0, 1, 10, 300]
+    )
+    func largeIndex_costGrowsWithDifferences(d: Int) throws {
+        var rng = SplitMix64(seed: 0x5eed_0000 + UInt64(d))
+        let pair = RepairFixture.pair(n: 100_000, d: d, rng: &rng)
+        let outcome = try RepairFixture.run(pair.a, pair.b)
+        #expect(outcome.aSends == pair.expectedA, "seed \(0x5eed_0000 + d)")
+        #expect(outcome.bSends == pair.expectedB, "seed \(0x5eed_0000 + d)")
+        #expect(outcome.bytes <= Self.byteBound(n: 100_000, d: d), "\(outcome.bytes) bytes for d = \(d)")
+    }
+
+    @Test("equal replicas finish in two messages whatever their size")
+    func equalIndexes_finishAtOnce() throws {
+        var rng = SplitMix64(seed: 7)
+        let pair = RepairFixture.pair(n: 20_000, d: 0, rng: &rng)
+        let outcome = try RepairFixture.run(pair.a, pair.b)
+        #expect(outcome.messages == 2)  // the initiator's split, the responder's done
+        #expect(outcome.aSends.isEmpty && outcome.bSends.isEmpty)
+    }
+
+    @Test("small message budgets are respected and still find every difference")
+    func budgets_areRespected() async throws {
+        await propertyCheck(count: 20, input: Gen<UInt64>.value()) { seed in
+            var rng = SplitMix64(seed: seed)
+            let pair = RepairFixture.pair(n: 5_000, d: Int.random(in: 1...400, using: &rng), rng: &rng)
+            let options = RepairSession.Options(
+                branching: 4,
+                itemsThreshold: 8,
+                rangesPerMessage: 7,
+                itemsPerMessage: 8
+            )
+            let outcome = try! RepairFixture.run(pair.a, pair.b, options: options)
+            #expect(outcome.aSends == pair.expectedA, "seed \(seed)")
+            #expect(outcome.bSends == pair.expectedB, "seed \(seed)")
+            #expect(outcome.maxRanges <= 7, "seed \(seed)")
+            #expect(outcome.maxItems <= 8, "seed \(seed)")
+            #expect(outcome.messages <= RepairLimits.roundsMax, "seed \(seed)")
+        }
+    }
+
+    @Test func invalidOptions_areRefused() {
+        for options in [
+            RepairSession.Options(branching: 1), RepairSession.Options(branching: RepairLimits.branchingMax + 1),
+            RepairSession.Options(itemsThreshold: RepairLimits.rangeItemsMax + 1),
+            RepairSession.Options(branching: 16, rangesPerMessage: 18),
+            RepairSession.Options(itemsThreshold: 16, itemsPerMessage: 15),
+        ] {
+            #expect(throws: RepairError.self) { try RepairSession(index: DigestIndex(), options: options) }
+        }
+    }
+
+    @Test func needBitmapOfTheWrongLength_isAProtocolViolation() throws {
+        var session = try RepairSession(index: RepairFixture.index(["a": 1, "b": 2]))
+        let message = RepairMessage(ranges: [RepairRange(upperBound: .infinity, payload: .need([true]))])
+        let error = #expect(throws: RepairError.self) { try session.receive(message) }
+        #expect(error?.code == .protocolViolation)
+    }
+
+    @Test func messageAfterDone_isAProtocolViolation() throws {
+        var session = try RepairSession(index: DigestIndex())
+        #expect(try session.receive(.done) == nil)
+        #expect(session.isFinished)
+        let error = #expect(throws: RepairError.self) { try session.receive(.done) }
+        #expect(error?.code == .protocolViolation)
+    }
+}
