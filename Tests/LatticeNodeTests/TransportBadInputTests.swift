@@ -6,9 +6,9 @@ import Testing
 /// Each bad input must close only its own connection: a good connection on the same
 /// listener keeps working, and the failure is counted under its reason.
 @Suite(.timeLimit(.minutes(1))) struct TransportBadInputTests {
-    let server = TestNode()
-    let client = TestNode()
-    let attacker = TestNode()
+    var server = TestNode()
+    var client = TestNode()
+    var attacker = TestNode()
 
     /// Opens a good connection, runs `attack` on a second one, then checks the first still echoes.
     func expectIsolated(
@@ -107,5 +107,45 @@ import Testing
                 try await peer.waitForClose()
             }
         }
+    }
+}
+
+/// Decompression bombs: each closes only its connection, and nothing near the expanded
+/// size is ever allocated (decompression stops at `frameBytesMax`).
+@Suite(.timeLimit(.minutes(1))) struct DecompressionBombTests {
+    let server = TestNode()
+    let client = TestNode()
+    let attacker = TestNode()
+
+    static let bombs: [(name: String, frame: [UInt8])] = [
+        ("1 KiB expanding to 32 MiB", ZstdBomb.frame(blocks: 255)),
+        ("32 KiB expanding to 1 GiB", ZstdBomb.frame(blocks: 8192)),
+        ("header claiming 100 bytes, expanding to 32 MiB", ZstdBomb.frame(blocks: 255, declaredSize: 100)),
+        ("header claiming 1 TiB, holding 128 KiB", ZstdBomb.frame(blocks: 1, declaredSize: 1 << 40)),
+        ("header claiming 16 MiB, expanding to 1 GiB", ZstdBomb.frame(blocks: 8192, declaredSize: 16 << 20)),
+    ]
+
+    @Test(arguments: 0..<bombs.count)
+    func bomb_closesOnlyItsConnectionWithinTheLimit(index: Int) async throws {
+        let bomb = Self.bombs[index]
+        #expect(bomb.frame.count <= 33 * 1024, "\(bomb.name)")
+        let suite = TransportBadInputTests(server: server, client: client, attacker: attacker)
+        try await suite.expectIsolated(reason: .decompression) { [self] port in
+            try await RawPeer.connect(port: port) { peer in
+                var session = try await peer.handshake(attacker.rawDriver(allowing: [server]))
+                var stream: [UInt8] = []
+                FrameHeader(type: .syncRangeStart, flags: .compressed, payloadLength: bomb.frame.count)
+                    .encode(into: &stream)
+                stream += bomb.frame
+                for start in stride(from: 0, to: stream.count, by: WireLimits.transportPlaintextBytesMax) {
+                    let end = min(start + WireLimits.transportPlaintextBytesMax, stream.count)
+                    try await peer.send(try session.sealMessage(Array(stream[start..<end])))
+                }
+                try await peer.waitForClose()
+            }
+        }
+        let peak = try #require(peakResidentBytes())
+        #expect(peak < 512 * 1024 * 1024, "peak RSS \(peak) bytes after \(bomb.name)")
+        #expect(server.warnings.first?.contains("frameBytesMax") == true, "\(server.warnings)")
     }
 }
