@@ -20,6 +20,9 @@ let package = Package(
     products: [
         .library(name: "LatticeCore", targets: ["LatticeCore"]),
         .library(name: "LatticeStore", targets: ["LatticeStore"]),
+        .library(name: "LatticeWire", targets: ["LatticeWire"]),
+        // For the fuzz package under Tests/Fuzz, which depends on this one by path.
+        .library(name: "LatticeWireFuzz", targets: ["LatticeWireFuzz"]),
         .executable(name: "lattice", targets: ["lattice"]),
     ],
     dependencies: [
@@ -67,6 +70,13 @@ let package = Package(
 
         // MARK: Wire protocol (pure: frames, handshake driver, sessions; no I/O)
         .target(name: "LatticeWire", dependencies: ["LatticeCrypto", "LatticeCompression"], swiftSettings: strict),
+
+        // Bodies of the wire's libFuzzer targets (Tests/Fuzz); `make test` replays crashers through them.
+        .target(
+            name: "LatticeWireFuzz",
+            dependencies: ["LatticeWire", "LatticeCrypto"],
+            swiftSettings: strict
+        ),
 
         // MARK: The I/O shell
         .target(
@@ -154,6 +164,7 @@ let package = Package(
             name: "LatticeWireTests",
             dependencies: [
                 "LatticeWire",
+                "LatticeWireFuzz",
                 "LatticeCrypto",
                 "LatticeCompression",
                 .product(name: "PropertyBased", package: "swift-property-based"),

@@ -14,6 +14,10 @@ struct FileError: Error, CustomStringConvertible {
 }
 
 func readFile(_ path: String) throws -> String {
+    String(decoding: try readBytes(path), as: UTF8.self)
+}
+
+func readBytes(_ path: String) throws -> [UInt8] {
     guard let handle = fopen(path, "rb") else { throw FileError(description: "cannot open \(path)") }
     defer { fclose(handle) }
     var bytes: [UInt8] = []
@@ -23,7 +27,7 @@ func readFile(_ path: String) throws -> String {
         if count == 0 { break }
         bytes += buffer[0..<count]
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }
 
 func writeFile(_ path: String, _ text: String) throws {
@@ -56,4 +60,18 @@ extension Substring {
     func trimmingSpaces() -> String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
+}
+
+/// The regular files in `directory` (not hidden ones), sorted; empty when it does not exist.
+func listFiles(_ directory: String) -> [String] {
+    guard let dir = opendir(directory) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if !name.hasPrefix("."), entry.pointee.d_type == UInt8(DT_REG) { names.append(directory + "/" + name) }
+    }
+    return names.sorted()
 }
