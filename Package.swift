@@ -95,7 +95,11 @@ let package = Package(
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore", "LatticeSync", "LatticeSimulation", "LatticeStore", "LatticeCompression"],
+            dependencies: [
+                "LatticeCore", "LatticeSync", "LatticeSimulation", "LatticeStore", "LatticeCompression",
+                "LatticeWire", "LatticeNode", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),

@@ -49,10 +49,17 @@ public struct TransportSession: Sendable {
     /// The ciphertexts (without length prefixes) of the transport messages that carry `frame`.
     public mutating func seal(_ frame: WireFrame) throws(WireError) -> [[UInt8]] {
         var out: [[UInt8]] = []
-        for plaintext in try encoder.plaintexts(for: frame) {
-            out.append(try sealMessage(plaintext))
-        }
+        try seal(frame) { out.append($0) }
         return out
+    }
+
+    /// Calls `body` with each ciphertext of `frame` in order, encrypting one message at a time.
+    public mutating func seal(_ frame: WireFrame, _ body: ([UInt8]) -> Void) throws(WireError) {
+        var session = self
+        try encoder.forEachPlaintext(for: frame) { plaintext throws(WireError) in
+            body(try session.sealMessage(plaintext))
+        }
+        self = session
     }
 
     /// Encrypts one transport-message plaintext (at most `transportPlaintextBytesMax` bytes).

@@ -15,8 +15,9 @@ public struct FrameType: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// The answer to a `ping`.
     public static let pong = FrameType(rawValue: 0x0002)
 
-    /// The first type of the range the sync protocol (`Protocols/sync-v1.md`) assigns.
-    public static let syncRangeStart = FrameType(rawValue: 0x0100)
+    /// A message of the sync protocol (`Protocols/sync-v1.md`); the message's own kind is
+    /// inside the payload. 0x0101...0x01FF are reserved for the sync protocol.
+    public static let sync = FrameType(rawValue: 0x0100)
     /// The first type of the range for experiments; never used between released nodes.
     public static let experimentalRangeStart = FrameType(rawValue: 0xFF00)
 

@@ -51,6 +51,11 @@ public enum WireLimits {
     /// at least 9 bytes of overhead, so tiny payloads cannot get smaller.
     public static let compressionBytesMin = 64
 
+    /// Size of the sample compressed first to decide whether a large payload is worth
+    /// compressing at all (see `FrameEncoder`): big enough for zstd to find structure,
+    /// small enough to cost little next to encrypting 64 KiB.
+    public static let compressionSampleBytes = 4096
+
     /// Largest ping payload; a pong echoes it. Enough for a timestamp and a sequence number.
     public static let pingPayloadBytesMax = 64
 }

@@ -28,7 +28,7 @@ import Testing
                 try await eventually("\(count) failure(s) counted as \(reason)") {
                     server.counters.snapshot[reason] == count
                 }
-                let frame = WireFrame(type: .syncRangeStart, payload: Random.bytes(count: 1000))
+                let frame = WireFrame(type: .sync, payload: Random.bytes(count: 1000))
                 try await outbound.write(frame)
                 #expect(try await frames.next() == frame, "the good connection stopped working")
             }
@@ -90,7 +90,7 @@ import Testing
             try await RawPeer.connect(port: port) { peer in
                 var session = try await peer.handshake(attacker.rawDriver(allowing: [server]))
                 var header: [UInt8] = []
-                FrameHeader(type: .syncRangeStart, flags: [], payloadLength: WireLimits.frameBytesMax + 1)
+                FrameHeader(type: .sync, flags: [], payloadLength: WireLimits.frameBytesMax + 1)
                     .encode(into: &header)
                 try await peer.send(try session.sealMessage(header))
                 try await peer.waitForClose()
@@ -134,7 +134,7 @@ import Testing
             try await RawPeer.connect(port: port) { peer in
                 var session = try await peer.handshake(attacker.rawDriver(allowing: [server]))
                 var stream: [UInt8] = []
-                FrameHeader(type: .syncRangeStart, flags: .compressed, payloadLength: bomb.frame.count)
+                FrameHeader(type: .sync, flags: .compressed, payloadLength: bomb.frame.count)
                     .encode(into: &stream)
                 stream += bomb.frame
                 for start in stride(from: 0, to: stream.count, by: WireLimits.transportPlaintextBytesMax) {

@@ -22,7 +22,7 @@ import Testing
             try await connection.run { inbound, outbound in
                 var frames = inbound.makeAsyncIterator()
                 for size in [0, 1, 65_535, 16 * 1024 * 1024] {
-                    let frame = WireFrame(type: .syncRangeStart, payload: Random.bytes(count: size))
+                    let frame = WireFrame(type: .sync, payload: Random.bytes(count: size))
                     try await outbound.write(frame)
                     let echoed = try await frames.next()
                     #expect(echoed == frame, "frame of \(size) bytes")
@@ -45,7 +45,7 @@ import Testing
                 var frames = inbound.makeAsyncIterator()
                 try await outbound.write(WireFrame(type: .ping, payload: [1, 2, 3]))
                 #expect(try await frames.next() == WireFrame(type: .pong, payload: [1, 2, 3]))
-                let repetitive = WireFrame(type: .syncRangeStart, payload: Array(repeating: 0xAB, count: 1 << 20))
+                let repetitive = WireFrame(type: .sync, payload: Array(repeating: 0xAB, count: 1 << 20))
                 try await outbound.write(repetitive)
                 #expect(try await frames.next() == repetitive)
             }

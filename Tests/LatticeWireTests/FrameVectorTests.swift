@@ -11,7 +11,7 @@ import Testing
         ("ping-empty", WireFrame(type: .ping, payload: [])),
         ("pong-one-byte", WireFrame(type: .pong, payload: [0x2A])),
         ("ping-timestamp", WireFrame(type: .ping, payload: [0, 0, 0x01, 0x8F, 0x3A, 0x1C, 0x00, 0x07])),
-        ("sync-first-type-ascii", WireFrame(type: .syncRangeStart, payload: Array("lattice".utf8))),
+        ("sync-ascii", WireFrame(type: .sync, payload: Array("lattice".utf8))),
         ("experimental-last-type", WireFrame(type: FrameType(rawValue: 0xFFFF), payload: [0xFF, 0x00, 0xFF])),
     ]
 
@@ -31,7 +31,7 @@ import Testing
             ]
         }
         var header: [UInt8] = []
-        FrameHeader(type: .syncRangeStart, flags: .compressed, payloadLength: 16 * 1024 * 1024).encode(into: &header)
+        FrameHeader(type: .sync, flags: .compressed, payloadLength: 16 * 1024 * 1024).encode(into: &header)
         lines += [
             "", "# The header of a compressed 16 MiB payload of type 0x0100 (payload omitted).",
             "header = \(hex(header))",

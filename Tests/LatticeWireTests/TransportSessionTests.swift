@@ -18,7 +18,7 @@ import Testing
     @Test(arguments: [0, 1, 65_535, 65_519 - 7, 65_519 - 6, 1 << 20])
     func session_carriesFramesIntact(size: Int) throws {
         var (a, b) = try sessions()
-        let frame = WireFrame(type: .syncRangeStart, payload: Random.bytesForTest(count: size))
+        let frame = WireFrame(type: .sync, payload: Random.bytesForTest(count: size))
         let messages = try a.seal(frame)
         #expect(messages.allSatisfy { $0.count <= WireLimits.transportMessageBytesMax })
         var received: [WireFrame] = []

@@ -191,12 +191,17 @@ final class TransportHandler: ChannelDuplexHandler {
         guard case .established(var session, let peer) = state else {
             throw WireError(.state, "cannot send a frame: the connection is not established (or closed)")
         }
-        let messages = try session.seal(frame)
-        state = .established(session, peer)
-        for (index, message) in messages.enumerated() {
-            let last = index == messages.count - 1
-            context.write(wrapOutboundOut(prefixed(message, context: context)), promise: last ? promise : nil)
+        // One buffer (and one socket write) per frame: every message is `u16 length | ciphertext`.
+        let messages = (2 + frame.payload.count + FrameHeader.byteCount) / WireLimits.transportPlaintextBytesMax + 1
+        var buffer = context.channel.allocator.buffer(
+            capacity: frame.payload.count + FrameHeader.byteCount + messages * (2 + WireLimits.transportTagBytes)
+        )
+        try session.seal(frame) { ciphertext in
+            buffer.writeInteger(UInt16(ciphertext.count))
+            buffer.writeBytes(ciphertext)
         }
+        state = .established(session, peer)
+        context.write(wrapOutboundOut(buffer), promise: promise)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
