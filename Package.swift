@@ -48,7 +48,11 @@ let package = Package(
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
-        .target(name: "LatticeStore", dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto"], swiftSettings: strict),
+        .target(
+            name: "LatticeStore",
+            dependencies: ["CLMDB", "LatticeCore", "LatticeCrypto", "LatticeSync"],
+            swiftSettings: strict
+        ),
         .target(name: "LatticeCompression", dependencies: ["CZstd"], swiftSettings: strict),
 
         // MARK: Operations: config, logs, metrics, admin socket (used by the node)
@@ -128,7 +132,10 @@ let package = Package(
         .testTarget(name: "LatticeCryptoTests", dependencies: ["LatticeCrypto"], swiftSettings: strict),
         .testTarget(
             name: "LatticeStoreTests",
-            dependencies: ["LatticeStore", "LatticeCrypto", "LatticeSync"],
+            dependencies: [
+                "LatticeStore", "LatticeCrypto", "LatticeSync",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

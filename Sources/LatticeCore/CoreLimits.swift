@@ -14,6 +14,14 @@ public enum CoreLimits {
     /// Entries in one collection (counter entries, register entries, set members, map
     /// fields): 2^21, room for the million-element benchmarks.
     public static let collectionCountMax = 1 << 21
+    /// The largest dot counter. A replica issuing a million writes a second takes 146,000
+    /// years to get there; a peer claiming more is lying, and keeping counters below 2^62
+    /// keeps every `counter + 1` in this codebase from overflowing.
+    public static let counterMax: UInt64 = 1 << 62
+    /// Dots a tenant's causal context may hold out of order (its cloud). Deltas and
+    /// batches that would grow it past this are refused: a peer must not be able to make a
+    /// context, which is stored and sent whole, arbitrarily large.
+    public static let cloudDotsMax = 65_536
     /// Dots in one encoded value or context cloud.
     public static let dotsMax = 1 << 22
     /// Distinct replica ids in one encoding.

@@ -140,3 +140,32 @@ struct CodecTests {
         }
     }
 }
+
+@Suite("Counter limits")
+struct CounterLimitTests {
+    @Test func decode_rejectsCountersPastTheLimit_insteadOfTrapping() {
+        var w = ByteWriter()
+        w.varint(UInt64.max)
+        // Context: one replica, vector {r0: UInt64.max}, then a cloud dot r0:5.
+        let vector: [UInt8] = [1, 2, 1] + [UInt8](repeating: 1, count: 16) + [1, 0] + w.bytes + [1, 0, 5]
+        let e = #expect(throws: CodecError.self) { try CRDTCodec.decodeContext(vector) }
+        #expect(e?.code == .limitExceeded)
+        var d = ByteWriter()
+        d.varint(CoreLimits.counterMax + 1)
+        let cloud: [UInt8] = [1, 2, 1] + [UInt8](repeating: 1, count: 16) + [0, 1, 0] + d.bytes
+        #expect(throws: CodecError.self) { try CRDTCodec.decodeContext(cloud) }
+    }
+
+    @Test func nextDot_atTheTopOfTheCounterSpace_isRefusedNotTrapped() {
+        let r = ReplicaID(high: 3, low: 3)
+        var s = Causal<CRDTValue>(
+            store: .empty,
+            context: CausalContext(vector: VersionVector([r: CoreLimits.counterMax]))
+        )
+        let e = #expect(throws: CRDTError.self) {
+            try s.apply(.increment(by: 1), as: r, at: HLCTimestamp(wallMilliseconds: 1, logical: 0))
+        }
+        #expect(e?.message.contains("new replica id") == true)
+        #expect(CausalContext(vector: VersionVector([r: .max])).nextDot(for: r).counter == .max, "no overflow trap")
+    }
+}

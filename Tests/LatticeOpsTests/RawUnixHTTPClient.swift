@@ -47,11 +47,12 @@ enum RawUnixHTTPClient {
         }
     }
 
-    /// Connects (failing with the errno text), writes everything, reads to EOF; 5 s receive timeout.
+    /// Connects (failing with the errno text), writes everything, reads to EOF. The 60 s receive
+    /// deadline only catches a hung server: a loaded 2-core CI machine can take seconds to answer.
     static func sendAndReadAll(_ path: String, _ request: [UInt8]) throws -> [UInt8] {
         let fd = try connectedSocket(path)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var offset = 0
         while offset < request.count {

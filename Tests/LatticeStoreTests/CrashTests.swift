@@ -28,7 +28,7 @@ func environmentInteger(_ name: String) -> UInt64? {
     /// A child writes with 8 concurrent writers and prints each acknowledged key; it is killed
     /// with SIGKILL at a random moment; after every restart each acknowledged write must be there.
     /// `LATTICE_SOAK_CYCLES` sets the cycle count (`make soak`: 1,000), `LATTICE_CRASH_SEED` replays.
-    @Test func killedWriter_neverLosesAnAcknowledgedWrite() throws {
+    @Test func killedWriter_neverLosesAnAcknowledgedWrite() async throws {
         let cycles = Int(environmentInteger("LATTICE_SOAK_CYCLES") ?? 50)
         let seed = environmentInteger("LATTICE_CRASH_SEED") ?? Random.uint64()
         print("crash test: \(cycles) cycles, seed \(seed) (replay with LATTICE_CRASH_SEED=\(seed))")
@@ -39,6 +39,8 @@ func environmentInteger(_ name: String) -> UInt64? {
         var acknowledged: [String] = []
         var cyclesWithAcks = 0
         for cycle in 0..<cycles {
+            // Each cycle blocks on a child process; yield so other tests' async work runs.
+            await Task.yield()
             let acks = try runAndKill(executable, fixture, run: "c\(cycle)", afterMs: Int(rng.next() % 120))
             if !acks.isEmpty { cyclesWithAcks += 1 }
             // Restart: the environment must open cleanly and hold every acknowledged write.

@@ -184,4 +184,34 @@ import Glibc
         #expect(records == 0)
         #expect(!marker)
     }
+
+    /// Found in review: deleting dirties copy-on-write pages, so resuming the purge of a
+    /// store whose map is just big enough for its data failed the open with map_full.
+    @Test func aPurgeResumedOnAFullMap_growsTheMapAndTheStoreOpens() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        var configuration = StoreConfiguration()
+        configuration.mapBytesInitial = 1 << 20
+        configuration.mapBytesMax = 64 << 20
+        var number: UInt64 = 0
+        do {
+            let store = try fixture.open(configuration)
+            try await store.createTenant("doomed")
+            let value = [UInt8](repeating: 7, count: 4_096)
+            for i in 0..<600 { try await store.put(value, forKey: "k\(i)", tenant: "doomed") }
+            number = try await store.write { try $0.destroyTenantKey("doomed") }
+            store.close()
+        }
+        let store = try fixture.open(configuration)
+        defer { store.close() }
+        let records = try store.environment.read { txn in
+            var n = 0
+            try txn.scan(store.tables.records, prefix: bigEndianBytes(number)) { _, _ in
+                n += 1
+                return true
+            }
+            return n
+        }
+        #expect(records == 0)
+    }
 }

@@ -38,6 +38,16 @@ func randomOperation(_ rng: inout SplitMix64) -> (key: String, op: CRDTOperation
     }
 }
 
+extension ReplicaStore {
+    /// Every batch of a whole answer to `peer`, `limit` keys per batch.
+    func drainAnswer(tenant: String, to peer: VersionVector, limit: Int) throws -> [SyncBatch] {
+        var answer = try self.answer(tenant: tenant, to: peer)
+        var batches: [SyncBatch] = []
+        repeat { batches.append(try nextBatch(of: &answer, limit: limit)) } while !answer.isFinished
+        return batches
+    }
+}
+
 @Suite struct ReplicaStoreTests {
     @Test func localWrites_matchTheInMemoryReferenceModel() async throws {
         let seed = Random.uint64()
@@ -50,9 +60,10 @@ func randomOperation(_ rng: inout SplitMix64) -> (key: String, op: CRDTOperation
             let time = HLCTimestamp(wallMilliseconds: 1_000 + UInt64(step), logical: 0)
             let expected = try model.write(key, op, at: time)
             let delta = try await a.replica.write(key, op, tenant: "t", at: time)
-            #expect(delta.delta == expected.delta, "seed \(seed) step \(step): \(key) \(op)")
+            #expect(delta == expected, "seed \(seed) step \(step): \(key) \(op)")
         }
         #expect(try a.replica.context(tenant: "t") == model.context, "seed \(seed)")
+        #expect(try a.replica.complete(tenant: "t") == model.complete, "seed \(seed)")
         for (key, state) in model.keys {
             let stored = try a.replica.state(key, tenant: "t")
             #expect(stored?.value == state.value && stored?.version == state.version, "seed \(seed) key \(key)")
@@ -66,8 +77,8 @@ func randomOperation(_ rng: inout SplitMix64) -> (key: String, op: CRDTOperation
         defer { a.close() }
         let b = try await ReplicaFixture()
         defer { b.close() }
-        var toB: [ReplicaDelta] = []
-        var toA: [ReplicaDelta] = []
+        var toB: [KeyDelta] = []
+        var toA: [KeyDelta] = []
         for step in 0..<150 {
             let (key, op) = randomOperation(&rng)
             let time = HLCTimestamp(wallMilliseconds: 1_000 + UInt64(step), logical: 0)
@@ -98,26 +109,22 @@ func randomOperation(_ rng: inout SplitMix64) -> (key: String, op: CRDTOperation
         #expect(try a.replica.digest(tenant: "t") != [UInt8](repeating: 0, count: 32))
     }
 
-    @Test func changesSinceAVector_areExactlyTheKeysTouchedAfterIt_pageByPage() async throws {
+    @Test func answerToAVector_sendsExactlyTheKeysTouchedAfterIt_batchByBatch() async throws {
         let a = try await ReplicaFixture()
         defer { a.close() }
         for i in 0..<10 {
             _ = try await a.replica.write("k\(i)", .increment(by: 1), tenant: "t", at: HLCTimestamp(rawValue: 1))
         }
         let me = a.replica.replica
-        let all = try a.replica.changes(tenant: "t", since: VersionVector(), limit: 100)
-        #expect(Set(all.entries.map(\.key)) == Set((0..<10).map { "k\($0)" }))
-        #expect(all.cursor == nil)
-        var keys: [String] = []
-        var cursor: ReplicaScanCursor?
-        repeat {
-            let page = try a.replica.changes(tenant: "t", since: VersionVector([me: 5]), after: cursor, limit: 2)
-            #expect(page.entries.count <= 2)
-            keys += page.entries.map(\.key)
-            cursor = page.cursor
-        } while cursor != nil
-        #expect(keys == ["k5", "k6", "k7", "k8", "k9"])
-        #expect(try a.replica.changes(tenant: "t", since: VersionVector([me: 10]), limit: 5).entries.isEmpty)
+        let all = try a.replica.drainAnswer(tenant: "t", to: VersionVector(), limit: 100)
+        #expect(Set(all.flatMap(\.entries).map(\.key)) == Set((0..<10).map { "k\($0)" }))
+        #expect(all.count == 1)
+        let paged = try a.replica.drainAnswer(tenant: "t", to: VersionVector([me: 5]), limit: 2)
+        #expect(paged.map(\.entries.count) == [2, 2, 1])
+        #expect(paged.flatMap(\.entries).map(\.key) == ["k5", "k6", "k7", "k8", "k9"])
+        #expect(paged.map(\.isLast) == [false, false, true])
+        let none = try a.replica.drainAnswer(tenant: "t", to: VersionVector([me: 10]), limit: 5)
+        #expect(none.count == 1 && none[0].entries.isEmpty && none[0].isLast)
     }
 
     @Test func overwritingAKey_movesItsIndexEntry_soOldCountersDoNotListIt() async throws {
@@ -129,7 +136,8 @@ func randomOperation(_ rng: inout SplitMix64) -> (key: String, op: CRDTOperation
         _ = try await a.replica.write("x", .assign(.int(2)), tenant: "t", at: t)
         let me = a.replica.replica
         #expect(
-            try a.replica.changes(tenant: "t", since: VersionVector([me: 2]), limit: 10).entries.map(\.key) == ["x"]
+            try a.replica.drainAnswer(tenant: "t", to: VersionVector([me: 2]), limit: 10).flatMap(\.entries).map(\.key)
+                == ["x"]
         )
         let indexEntries = try a.store.environment.read { txn in
             var n = 0
@@ -169,7 +177,7 @@ func randomOperation(_ rng: inout SplitMix64) -> (key: String, op: CRDTOperation
         #expect(try await a.replica.collectGarbage(tenant: "t", stable: VersionVector([me: 1])) == 0)
         #expect(try await a.replica.collectGarbage(tenant: "t", stable: VersionVector([me: 2])) == 1)
         #expect(try a.replica.state("k", tenant: "t") == nil)
-        #expect(try a.replica.changes(tenant: "t", since: VersionVector(), limit: 10).entries.isEmpty)
+        #expect(try a.replica.drainAnswer(tenant: "t", to: VersionVector(), limit: 10).flatMap(\.entries).isEmpty)
     }
 
     @Test func digest_equalsTheXorOfEveryLiveKeysTerm() async throws {

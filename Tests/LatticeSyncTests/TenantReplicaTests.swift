@@ -183,3 +183,56 @@ struct TenantReplicaTests {
         #expect(e?.message.contains("\"n\"") == true)
     }
 }
+
+@Suite("What a replica takes in")
+struct AdmissionTests {
+    @Test func aPushClaimingOurOwnFutureCounters_isRefused_andWeKeepWriting() throws {
+        var victim = TenantReplicaTests.replica(0)
+        _ = try victim.write("k", .increment(by: 1), at: TenantReplicaTests.ts(1))
+        // A lying peer's delta: its context says the victim issued counters up to 2^60.
+        let liar = ReplicaID(high: 99, low: 99)
+        let forged = Causal<CRDTValue>(
+            store: .empty,
+            context: CausalContext(vector: VersionVector([liar: 1, victim.replica: 1 << 60]))
+        )
+        let push = KeyDelta(key: "k", dot: Dot(replica: liar, counter: 1), delta: forged)
+        #expect(!victim.admits(push))
+        let applied = victim.apply(push)
+        #expect(!applied)
+        let next = try victim.write("k", .increment(by: 1), at: TenantReplicaTests.ts(2))
+        #expect(next.dot.counter == 2)
+    }
+
+    @Test func theEngine_countsAndDropsAForgedBatch() throws {
+        let me = ReplicaID(high: 1, low: 1)
+        var engine = SyncEngine(
+            replica: me,
+            tenants: ["t"],
+            peers: [PeerPolicy(id: "p", permissions: ["t": .readWrite])]
+        )
+        engine.connected("p")
+        let round = engine.startRound(with: "p", now: 0)
+        guard case let .send(_, .summary(_, r, _))? = round.first else {
+            Issue.record("no summary sent: \(round)")
+            return
+        }
+        let forged = SyncBatch(
+            entries: [],
+            senderContext: CausalContext(vector: VersionVector([me: 500])),
+            mark: .init(context: CausalContext(vector: VersionVector([me: 500])), complete: VersionVector([me: 500]))
+        )
+        _ = engine.receive(.batch(tenant: "t", round: r, sequence: 0, forged), from: "p")
+        #expect(engine.counters.malformedRefused == 1)
+        #expect(engine.tenants["t"]!.context.isEmpty)
+    }
+
+    @Test func aContextPastTheCloudLimit_isRefused() {
+        let r = TenantReplicaTests.replica(0)
+        let other = ReplicaID(high: 7, low: 7)
+        let big = CausalContext(
+            dots: (1...(CoreLimits.cloudDotsMax + 1)).map { Dot(replica: other, counter: UInt64($0) * 2) }
+        )
+        #expect(!r.admits(big))
+        #expect(r.admits(CausalContext(dots: [Dot(replica: other, counter: 4)])))
+    }
+}

@@ -141,7 +141,14 @@ extension Causal where Store == CRDTValue {
     )
         throws(CRDTError) -> Causal<CRDTValue>
     {
-        let delta = try store.delta(for: operation, dot: context.nextDot(for: replica), timestamp: timestamp)
+        let dot = context.nextDot(for: replica)
+        guard dot.counter <= CoreLimits.counterMax else {
+            throw CRDTError(
+                code: .limitExceeded,
+                message: "replica \(replica) has no counters left; it needs a new replica id"
+            )
+        }
+        let delta = try store.delta(for: operation, dot: dot, timestamp: timestamp)
         join(delta)
         return delta
     }

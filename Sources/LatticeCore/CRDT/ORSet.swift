@@ -33,15 +33,21 @@ public struct ORSet: DotStore {
         owners[dot] = element
     }
 
+    /// Adds several dots of one element, looking the element up once.
+    mutating func insert(_ element: Scalar, dots: [Dot]) {
+        guard !dots.isEmpty else { return }
+        members[element, default: []].formUnion(dots)
+        for d in dots { owners[d] = element }
+    }
+
     @discardableResult
     public mutating func join(_ other: ORSet, _ otherContext: CausalContext, ownContext: CausalContext) -> DotChanges {
         var changes = DotChanges()
         removeDotsRemoved(by: other, otherContext, into: &changes)
         for (e, ds) in other.members {
-            for d in ds where owners[d] == nil && !ownContext.contains(d) {
-                insert(e, dot: d)
-                changes.added.append(d)
-            }
+            let fresh = Array(ds.filter { owners[$0] == nil && !ownContext.contains($0) })
+            insert(e, dots: fresh)
+            changes.added += fresh
         }
         return changes
     }

@@ -37,11 +37,28 @@ public enum Scalar: Hashable, Sendable, CustomStringConvertible {
             h.combine(x.bitPattern)
         case let .string(x):
             h.combine(4)
-            for b in x.utf8 { h.combine(b) }
+            Self.hashBounded(x.utf8, into: &h)
         case let .bytes(x):
             h.combine(5)
-            h.combine(x)
+            Self.hashBounded(x, into: &h)
         }
+    }
+
+    /// Bytes hashed at each end of a long string or byte string.
+    static let hashedEdgeBytes = 128
+
+    /// Length plus the first and last `hashedEdgeBytes` bytes. A set hashes its element
+    /// once per dot it touches; hashing a 1 MiB element whole each time would let one
+    /// crafted set (one big member, a million dots) pin a core for hours. Equality still
+    /// compares in full, and short-circuits on shared storage.
+    private static func hashBounded<C: Collection<UInt8>>(_ bytes: C, into h: inout Hasher) {
+        h.combine(bytes.count)
+        guard bytes.count > 2 * hashedEdgeBytes else {
+            for b in bytes { h.combine(b) }
+            return
+        }
+        for b in bytes.prefix(hashedEdgeBytes) { h.combine(b) }
+        for b in bytes.suffix(hashedEdgeBytes) { h.combine(b) }
     }
 
     public var description: String {

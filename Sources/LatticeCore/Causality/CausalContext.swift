@@ -33,11 +33,19 @@ public struct CausalContext: Hashable, Sendable, CustomStringConvertible {
         vector.contains(dot) || cloud.contains(dot)
     }
 
-    /// The next dot `replica` should issue: one past the highest it has seen.
-    public func nextDot(for replica: ReplicaID) -> Dot {
+    /// The highest counter of `replica` the context holds (vector or cloud).
+    public func highestCounter(of replica: ReplicaID) -> UInt64 {
         var highest = vector[replica]
         for d in cloud where d.replica == replica && d.counter > highest { highest = d.counter }
-        return Dot(replica: replica, counter: highest + 1)
+        return highest
+    }
+
+    /// The next dot `replica` should issue: one past the highest it has seen. Callers that
+    /// issue it check it against `CoreLimits.counterMax` (decoders keep every counter
+    /// below it, so only a context built in-process can get near `UInt64.max`).
+    public func nextDot(for replica: ReplicaID) -> Dot {
+        let highest = highestCounter(of: replica)
+        return Dot(replica: replica, counter: highest == .max ? .max : highest + 1)
     }
 
     public mutating func insert(_ dot: Dot) {
@@ -68,7 +76,7 @@ public struct CausalContext: Hashable, Sendable, CustomStringConvertible {
         var remaining = Set<Dot>()
         for dot in cloud.sorted() {
             let n = vector[dot.replica]
-            if dot.counter == n + 1 {
+            if dot.counter - 1 == n {
                 vector[dot.replica] = dot.counter
             } else if dot.counter > n {
                 remaining.insert(dot)

@@ -86,6 +86,9 @@ private struct Decoder {
         let r = try replica("dot replica index")
         let c = try reader.varint("dot counter")
         guard c >= 1 else { throw reader.error(.malformed, "dot counter is 0; counters start at 1") }
+        guard c <= CoreLimits.counterMax else {
+            throw reader.error(.limitExceeded, "dot counter \(c) is past the limit of \(CoreLimits.counterMax)")
+        }
         return Dot(replica: r, counter: c)
     }
 
@@ -110,6 +113,12 @@ private struct Decoder {
                 throw reader.error(.malformed, "version vector entries are not in strictly ascending replica order")
             }
             guard c >= 1 else { throw reader.error(.malformed, "version vector entry is 0; omit it instead") }
+            guard c <= CoreLimits.counterMax else {
+                throw reader.error(
+                    .limitExceeded,
+                    "version vector entry \(c) is past the limit of \(CoreLimits.counterMax)"
+                )
+            }
             vector[r] = c
             previous = r
         }
@@ -121,7 +130,7 @@ private struct Decoder {
             guard last.map({ $0 < d }) ?? true else {
                 throw reader.error(.malformed, "dot cloud is not in strictly ascending order")
             }
-            guard d.counter > vector[d.replica] + 1 else {
+            guard d.counter - 1 > vector[d.replica] else {
                 throw reader.error(.malformed, "cloud dot \(d) is covered by or adjacent to the vector (not compact)")
             }
             cloud.insert(d)
@@ -207,15 +216,16 @@ extension Decoder {
             }
             let m = try reader.count("dots of a set member", max: CoreLimits.dotsMax, minimumItemBytes: 2)
             guard m > 0 else { throw reader.error(.malformed, "set member \(e) has no dots") }
-            var lastDot: Dot?
+            var dots = [Dot]()
+            dots.reserveCapacity(m)
             for _ in 0..<m {
                 let d = try uniqueDot()
-                guard lastDot.map({ $0 < d }) ?? true else {
+                guard dots.last.map({ $0 < d }) ?? true else {
                     throw reader.error(.malformed, "dots of set member \(e) are not in ascending order")
                 }
-                out.insert(e, dot: d)
-                lastDot = d
+                dots.append(d)
             }
+            out.insert(e, dots: dots)
             last = e
         }
         return out

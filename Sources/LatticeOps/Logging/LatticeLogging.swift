@@ -18,12 +18,14 @@ public enum LatticeLogging {
         now: @escaping @Sendable () -> Int64 = RFC3339.nowNanoseconds
     ) -> @Sendable (String, Logger.MetadataProvider?) -> any LogHandler {
         { label, provider in
-            switch format {
-            case .logfmt:
-                LogfmtLogHandler(label: label, logLevel: level, sink: sink, metadataProvider: provider, now: now)
-            case .json:
-                JSONLogHandler(label: label, logLevel: level, sink: sink, metadataProvider: provider, now: now)
-            }
+            LineLogHandler(
+                label: label,
+                format: format,
+                logLevel: level,
+                sink: sink,
+                metadataProvider: provider,
+                now: now
+            )
         }
     }
 

@@ -1,12 +1,14 @@
 import LatticeCore
-import LatticeCrypto
+import LatticeSync
 
-/// One tenant's replica state inside one write: loads the tenant context and digest once,
-/// applies deltas key by key (record, index and digest), and saves context and digest at the end.
+/// One tenant's replica state inside one write: loads the tenant's context, complete vector and
+/// digest once, changes keys one by one (record, index and digest), and saves the three at the
+/// end. Every rule here is the rule of `TenantReplica`, LatticeSync's in-memory reference model.
 struct ReplicaTransaction {
     let writer: StoreWriter
     let keys: TenantKeys
     private(set) var context: CausalContext
+    private(set) var complete: VersionVector
     private var digest: [UInt8]
 
     init(_ writer: StoreWriter, tenant: String) throws {
@@ -14,28 +16,106 @@ struct ReplicaTransaction {
         keys = try writer.tenantKeys(tenant)
         let slots = TenantSlots(store: writer.store, keys: keys)
         context = try slots.context(writer.txn)
+        complete = try slots.complete(writer.txn)
         digest = try slots.digest(writer.txn)
     }
 
-    func state(_ key: String) throws -> ReplicaKeyState? {
+    func state(_ key: String) throws -> KeyState? {
         try Store.validate(key: key)
         guard let payload = try writer.store.readRecord(writer.txn, key: key, keys: keys, kind: .crdt) else {
             return nil
         }
-        return try ReplicaKeyState(decoding: payload, what: "CRDT state of key '\(key.prefix(64))'")
+        return try KeyState(decoding: payload, what: "CRDT state of key '\(key.prefix(64))'")
     }
 
-    /// Joins `d` into its key and the tenant context (the rules of `TenantReplica.apply`).
-    mutating func apply(_ d: ReplicaDelta) throws {
+    /// Throws unless `admitted` (an `Admission` verdict on the input; see there for why).
+    func admit(_ admitted: Bool, _ what: String) throws {
+        guard admitted else {
+            throw StoreError(
+                .limitExceeded,
+                "\(what) refused: it claims counters this replica never issued, or would grow the "
+                    + "tenant's out-of-order dots past \(CoreLimits.cloudDotsMax); the sending peer is faulty"
+            )
+        }
+    }
+
+    // MARK: Writes and pushes
+
+    /// Performs `operation` as `replica`; the complete vector moves to the new dot.
+    mutating func write(
+        _ key: String,
+        _ operation: CRDTOperation,
+        as replica: ReplicaID,
+        at timestamp: HLCTimestamp
+    ) throws -> KeyDelta {
+        let current = try state(key)?.value ?? .empty
+        let dot = context.nextDot(for: replica)
+        let delta = KeyDelta(
+            key: key,
+            dot: dot,
+            delta: try current.delta(for: operation, dot: dot, timestamp: timestamp)
+        )
+        try join(delta)
+        complete[replica] = dot.counter
+        return delta
+    }
+
+    /// Joins a pushed delta. A push carries all of its own dot's effects (its context lists
+    /// what it replaced), so the origin's complete counter moves when pushes arrive in order.
+    mutating func applyPush(_ d: KeyDelta) throws {
+        try join(d)
+        if complete[d.dot.replica] == d.dot.counter - 1 { complete[d.dot.replica] = d.dot.counter }
+    }
+
+    private mutating func join(_ d: KeyDelta) throws {
+        try Store.validate(key: d.key)
         let old = try state(d.key)
-        var new = old ?? ReplicaKeyState()
+        var new = old ?? KeyState()
         new.value.join(d.delta.store, d.delta.context, ownContext: context)
-        new.version.merge(VersionVector(highestIn: d.delta.context))
+        new.version.merge(VersionVector(maxima: d.delta.context))
         context.formUnion(d.delta.context)
         try save(d.key, old: old, new: new)
     }
 
-    private mutating func save(_ key: String, old: ReplicaKeyState?, new: ReplicaKeyState) throws {
+    // MARK: Answers and repair
+
+    /// Joins one batch of an answer against the context as it stood before the batch; the
+    /// received dots join the context afterwards, in one step. Adopts the marks if present.
+    mutating func receive(_ batch: SyncBatch) throws {
+        var received = [Dot]()
+        for entry in batch.entries {
+            try Store.validate(key: entry.key)
+            let old = try state(entry.key)
+            var new = old ?? KeyState()
+            new.value.join(entry.state.value, batch.senderContext, ownContext: context)
+            new.version.merge(entry.state.version)
+            try save(entry.key, old: old, new: new)
+            entry.state.value.forEachDot { received.append($0) }
+        }
+        context.formUnion(CausalContext(dots: received))
+        if let mark = batch.mark { adopt(mark) }
+    }
+
+    /// Adopts an answer's completeness marks.
+    mutating func adopt(_ mark: SyncBatch.Mark) {
+        context.formUnion(mark.context)
+        complete.merge(mark.complete)
+    }
+
+    /// Replaces whole key states; the context gains their dots, the complete vector is unchanged.
+    mutating func replaceStates(_ states: [(key: String, state: KeyState)]) throws {
+        var dots = [Dot]()
+        for (key, state) in states {
+            try Store.validate(key: key)
+            try save(key, old: try self.state(key), new: state)
+            state.value.forEachDot { dots.append($0) }
+        }
+        context.formUnion(CausalContext(dots: dots))
+    }
+
+    // MARK: Records, index and digest
+
+    private mutating func save(_ key: String, old: KeyState?, new: KeyState) throws {
         let payload = new.encoded()
         guard payload.count <= StoreLimits.valueBytesMax else {
             throw StoreError(
@@ -45,16 +125,18 @@ struct ReplicaTransaction {
             )
         }
         try writer.putRecord(.crdt, payload, forKey: key, keys: keys)
-        let tag = keys.keyTag(key)
-        let oldVersion = old?.version ?? VersionVector()
-        for entry in new.version.entries where oldVersion[entry.replica] != entry.counter {
-            if oldVersion[entry.replica] > 0 {
-                try writer.txn.delete(writer.store.tables.dots, indexKey(entry.replica, oldVersion[entry.replica], tag))
-            }
-            try writer.txn.put(writer.store.tables.dots, indexKey(entry.replica, entry.counter, tag), [UInt8]())
-        }
+        try reindex(keys.keyTag(key), old: old?.version ?? VersionVector(), new: new.version)
         if let old, !old.isTombstone { xorDigest(key, old.value) }
         if !new.isTombstone { xorDigest(key, new.value) }
+    }
+
+    /// Keeps one index entry per (key, origin), at the origin's counter in the key version.
+    private func reindex(_ tag: [UInt8], old: VersionVector, new: VersionVector) throws {
+        let dots = writer.store.tables.dots
+        for origin in Set(old.replicas).union(new.replicas) where old[origin] != new[origin] {
+            if old[origin] > 0 { _ = try writer.txn.delete(dots, indexKey(origin, old[origin], tag)) }
+            if new[origin] > 0 { try writer.txn.put(dots, indexKey(origin, new[origin], tag), [UInt8]()) }
+        }
     }
 
     func indexKey(_ origin: ReplicaID, _ counter: UInt64, _ tag: [UInt8]) -> [UInt8] {
@@ -65,7 +147,10 @@ struct ReplicaTransaction {
         for (i, b) in TenantSlots.digestTerm(key, value).enumerated() { digest[i] ^= b }
     }
 
-    /// Deletes tombstones every replica has seen: records and their index entries.
+    // MARK: Garbage collection
+
+    /// Deletes tombstones `stable` dominates: records and their index entries. Scans the
+    /// tenant's records (O(keys)); GC runs rarely, off the sync path.
     mutating func collectGarbage(stable: VersionVector) throws -> Int {
         var doomed: [(tag: [UInt8], version: VersionVector)] = []
         try writer.txn.scan(writer.store.tables.records, prefix: keys.prefix) { lmdbKey, sealed in
@@ -73,78 +158,24 @@ struct ReplicaTransaction {
             let plain = try keys.open(sealed, table: .records, lmdbKey: Array(lmdbKey), what: what)
             let header = try RecordPlaintext.Header(plain, what: what)
             guard header.kind == .crdt else { return true }
-            let state = try ReplicaKeyState(decoding: plain[header.payload], what: what)
+            let state = try KeyState(decoding: plain[header.payload], what: what)
             if state.isTombstone && stable.dominates(state.version) {
                 doomed.append((Array(lmdbKey[TenantKeys.numberBytes...]), state.version))
             }
             return true
         }
         for (tag, version) in doomed {
-            try writer.txn.delete(writer.store.tables.records, keys.prefix + tag)
-            for entry in version.entries {
-                try writer.txn.delete(writer.store.tables.dots, indexKey(entry.replica, entry.counter, tag))
-            }
+            _ = try writer.txn.delete(writer.store.tables.records, keys.prefix + tag)
+            try reindex(tag, old: version, new: VersionVector())
         }
         return doomed.count
     }
 
-    /// Saves the context and digest.
+    /// Saves the context, the complete vector and the digest.
     func finish() throws {
         let slots = TenantSlots(store: writer.store, keys: keys)
-        try slots.save(ReplicaStore.contextSlot, CRDTCodec.encode(context), writer.txn)
-        try slots.save(ReplicaStore.digestSlot, digest, writer.txn)
-    }
-}
-
-/// The per-tenant state slots (`tenant-state` table), sealed with the tenant key.
-struct TenantSlots {
-    let store: Store
-    let keys: TenantKeys
-
-    func lmdbKey(_ slot: UInt8) -> [UInt8] { keys.prefix + [slot] }
-
-    func load(_ slot: UInt8, _ txn: some TransactionReading) throws -> [UInt8]? {
-        let key = lmdbKey(slot)
-        guard let sealed = try txn.get(store.tables.tenantState, key) else { return nil }
-        return try keys.open(
-            sealed,
-            table: .tenantState,
-            lmdbKey: key,
-            what: "state slot \(slot) of tenant '\(keys.name)'"
-        )
-    }
-
-    func save(_ slot: UInt8, _ plain: [UInt8], _ txn: WriteTransaction) throws {
-        let key = lmdbKey(slot)
-        try txn.put(store.tables.tenantState, key, keys.seal(plain, table: .tenantState, lmdbKey: key))
-    }
-
-    func context(_ txn: some TransactionReading) throws -> CausalContext {
-        guard let bytes = try load(ReplicaStore.contextSlot, txn) else { return CausalContext() }
-        do {
-            return try CRDTCodec.decodeContext(bytes)
-        } catch {
-            throw StoreError(
-                .corrupted,
-                "the causal context of tenant '\(keys.name)' does not decode: \(error.message)"
-            )
-        }
-    }
-
-    func digest(_ txn: some TransactionReading) throws -> [UInt8] {
-        let bytes = try load(ReplicaStore.digestSlot, txn) ?? [UInt8](repeating: 0, count: ReplicaStore.digestBytes)
-        guard bytes.count == ReplicaStore.digestBytes else {
-            throw StoreError(.corrupted, "the digest of tenant '\(keys.name)' is \(bytes.count) bytes, not 32")
-        }
-        return bytes
-    }
-
-    /// One key's share of the digest.
-    static func digestTerm(_ key: String, _ value: CRDTValue) -> [UInt8] {
-        let name = Array(key.utf8)
-        var input = Array("lattice.digest.v1".utf8)
-        input += [UInt8(name.count >> 8), UInt8(name.count & 0xff)] + name
-        input += CRDTCodec.encode(value)
-        return BLAKE2b.hash(input, outputCount: ReplicaStore.digestBytes)
+        try slots.save(TenantSlots.context, CRDTCodec.encode(context), writer.txn)
+        try slots.saveComplete(complete, writer.txn)
+        try slots.save(TenantSlots.digest, digest, writer.txn)
     }
 }

@@ -122,8 +122,18 @@ extension Store {
             var done = false
             while !done {
                 let txn = try env.beginWrite()
-                done = try purgeStep(txn, tables, tenantNumber: number)
-                try txn.commit()
+                do {
+                    let finished = try purgeStep(txn, tables, tenantNumber: number)
+                    try txn.commit()
+                    done = finished  // only once the step is durable
+                } catch let error as StoreError where error.code == .mapFull || txn.failure?.code == .mapFull {
+                    // Deleting dirties copy-on-write pages, so a purge of a full store needs
+                    // room too: grow as the writer does. At the maximum, leave the purge
+                    // pending (the data is already unreadable: its key is gone) and open
+                    // anyway, so the operator can read, delete, or raise the limit.
+                    txn.abort()
+                    do { try env.grow() } catch { return }
+                }
             }
         }
     }

@@ -22,7 +22,8 @@ import Synchronization
 /// | `dots`         | tenant# , origin (16) , counter (8) ,  | empty (a key version entry; see            |
 /// |                | BLAKE2b-128(name key, key)             | ``ReplicaStore``)                          |
 /// | `tenant-state` | tenant# , slot (1 byte)                | sealed(seal key, state): slot 1 the causal |
-/// |                |                                        | context, slot 2 the repair digest          |
+/// |                |                                        | context, slot 2 the repair digest, slot 3  |
+/// |                |                                        | the complete vector                        |
 ///
 /// "sealed" is XChaCha20-Poly1305 with a random nonce: `nonce (24) | ciphertext | tag (16)`, and
 /// additional data `"lattice.at-rest.v1" | table id (1 byte) | the record's LMDB key`. Because

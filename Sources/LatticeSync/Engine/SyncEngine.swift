@@ -219,6 +219,12 @@ public struct SyncEngine: Sendable {
             counters.unsolicitedBatches += 1
             return []
         }
+        guard tenants[tenant]!.admits(batch) else {
+            // A peer claiming our own future counters, or a context past its limits.
+            counters.malformedRefused += 1
+            abandonPull(tenant)
+            return []
+        }
         var entries = batch
         entries.mark = nil
         tenants[tenant]!.receive(entries)
@@ -238,6 +244,10 @@ public struct SyncEngine: Sendable {
 
     private mutating func receivePush(_ tenant: String, _ delta: KeyDelta, from peer: String) -> [Output] {
         if let refusal = refuseWrite(tenant, from: peer) { return refusal }
+        guard tenants[tenant]!.admits(delta) else {
+            counters.malformedRefused += 1
+            return []
+        }
         guard tenants[tenant]!.apply(delta) else {
             // A pull is half received; the next round carries this write anyway.
             counters.pushesDeferred += 1
@@ -308,4 +318,6 @@ public struct SyncCounters: Hashable, Sendable {
     public var unknownPeerMessages: UInt64 = 0
     public var refusalsReceived: UInt64 = 0
     public var pullsTimedOut: UInt64 = 0
+    /// Pushes and batches refused by `TenantReplica.admits`.
+    public var malformedRefused: UInt64 = 0
 }

@@ -37,8 +37,8 @@ public enum SyncCodec {
             w.varint(d.dot.counter)
             w.lengthPrefixed(CRDTCodec.encode(d.delta))
         case let .refused(_, code, message):
-            w.lengthPrefixed(Array(code.utf8.prefix(SyncLimits.refusalTextBytesMax)))
-            w.lengthPrefixed(Array(message.utf8.prefix(SyncLimits.refusalTextBytesMax)))
+            w.lengthPrefixed(truncated(code))
+            w.lengthPrefixed(truncated(message))
         }
         return w.bytes
     }
@@ -92,6 +92,18 @@ public enum SyncCodec {
         }
         guard r.isAtEnd else { throw r.error(.trailingBytes, "\(r.remaining) bytes after the sync message") }
         return m
+    }
+
+    /// At most `refusalTextBytesMax` bytes, cut at a character boundary so the peer's
+    /// UTF-8 check accepts it.
+    static func truncated(_ text: String) -> [UInt8] {
+        var out = [UInt8]()
+        for ch in text {
+            let bytes = Array(String(ch).utf8)
+            guard out.count + bytes.count <= SyncLimits.refusalTextBytesMax else { break }
+            out += bytes
+        }
+        return out
     }
 
     private static func vector(_ r: inout ByteReader, _ what: String) throws(CodecError) -> VersionVector {

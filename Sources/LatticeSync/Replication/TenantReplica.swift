@@ -69,12 +69,27 @@ public struct TenantReplica: Sendable {
         return kd
     }
 
+    // MARK: What a replica takes in
+
+    /// Whether a peer's context (or value) may be joined here: it claims none of this
+    /// replica's own counters beyond those it issued — else one lying peer could push our
+    /// next counter to the limit, or make us treat our future writes as already seen — and
+    /// joining it keeps our dot cloud within `CoreLimits.cloudDotsMax`.
+    public func admits(_ incoming: CausalContext) -> Bool { Admission(replica, context).admits(incoming) }
+
+    /// Whether every part of `batch` passes `admits`.
+    public func admits(_ batch: SyncBatch) -> Bool { Admission(replica, context).admits(batch) }
+
+    /// Whether `d` passes `admits`.
+    public func admits(_ d: KeyDelta) -> Bool { Admission(replica, context).admits(d) }
+
     /// Joins a pushed delta; idempotent and correct in any order. Returns false, changing
-    /// nothing, while an inbound sync answer is half received: the caller retries after it
-    /// (or drops the push — the next sync round carries the same write).
+    /// nothing, while an inbound sync answer is half received (the caller retries after it,
+    /// or drops the push — the next sync round carries the same write) or when the delta
+    /// fails `admits` (the caller counts that as malformed input from the peer).
     @discardableResult
     public mutating func apply(_ d: KeyDelta) -> Bool {
-        guard !receivingAnswer else { return false }
+        guard !receivingAnswer, admits(d) else { return false }
         join(d)
         // A push applies all of its own dot's effects (its context lists what it replaced),
         // so the origin's complete counter moves when the pushes arrive in order.
@@ -113,8 +128,11 @@ public struct TenantReplica: Sendable {
         return SyncBatch(entries: entries, senderContext: context, mark: mark)
     }
 
-    /// Joins one batch of an answer; on the last one, adopts its marks.
-    public mutating func receive(_ batch: SyncBatch) {
+    /// Joins one batch of an answer; on the last one, adopts its marks. Returns false,
+    /// changing nothing, when the batch fails `admits`.
+    @discardableResult
+    public mutating func receive(_ batch: SyncBatch) -> Bool {
+        guard admits(batch) else { return false }
         var received = [Dot]()
         for entry in batch.entries {
             var state = keys[entry.key] ?? KeyState()
@@ -128,6 +146,7 @@ public struct TenantReplica: Sendable {
         context.formUnion(CausalContext(dots: received))
         receivingAnswer = true
         if let mark = batch.mark { adopt(mark) }
+        return true
     }
 
     /// Adopts an answer's completeness marks. Only once every batch of the answer has been

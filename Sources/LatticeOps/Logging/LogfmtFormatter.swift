@@ -1,6 +1,6 @@
 import Logging
 
-/// A swift-log handler writing one logfmt line per event:
+/// Formats log records as one logfmt line per event:
 /// `ts=2026-11-25T17:47:31.536Z level=info label=lattice.admin msg="admin socket ready" path=/run/l.sock`.
 ///
 /// Values are bare when they only contain printable characters other than space, `"`, `=`
@@ -9,50 +9,7 @@ import Logging
 /// `\u00XX`. Nested metadata is flattened: dictionaries to `key.sub=value`, arrays to
 /// `key="[a, b]"`. Keys keep only printable characters other than space, `=` and `"`
 /// (others become `_`).
-public struct LogfmtLogHandler: LogHandler {
-    /// The logger's label, printed as `label=`.
-    public let label: String
-    /// Events below this level are dropped by `Logger` before they reach the handler.
-    public var logLevel: Logger.Level
-    /// Metadata attached to every event of this handler.
-    public var metadata: Logger.Metadata = [:]
-    /// Adds contextual metadata (for example from task-locals) to each event.
-    public var metadataProvider: Logger.MetadataProvider?
-    private let sink: any LogSink
-    private let now: @Sendable () -> Int64
-
-    /// Makes a handler. `now` returns nanoseconds since the Unix epoch (injected in tests).
-    public init(
-        label: String,
-        logLevel: Logger.Level = .info,
-        sink: any LogSink = StandardErrorLogSink(),
-        metadataProvider: Logger.MetadataProvider? = nil,
-        now: @escaping @Sendable () -> Int64 = RFC3339.nowNanoseconds
-    ) {
-        self.label = label
-        self.logLevel = logLevel
-        self.sink = sink
-        self.metadataProvider = metadataProvider
-        self.now = now
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    /// Formats `event` as one line and writes it to the sink.
-    public func log(event: LogEvent) {
-        let record = LogRecord(
-            event: event,
-            label: label,
-            handlerMetadata: metadata,
-            provider: metadataProvider,
-            nanosecondsSinceEpoch: now()
-        )
-        sink.write(line: Self.format(record))
-    }
-
+enum LogfmtFormatter {
     static func format(_ record: LogRecord) -> String {
         var fields: [(String, String)] = [
             ("ts", record.timestamp), ("level", record.level), ("label", record.label), ("msg", record.message),
