@@ -10,12 +10,15 @@ struct TestNode: Sendable {
     let keyPair = X25519KeyPair.generate()
     var publicKey: [UInt8] { keyPair.publicKey }
     let logs = InMemoryLogHandler()
+    // Tests use a 120 s handshake deadline (unless they test the deadline): under a loaded
+    // full-suite run, a 10 s deadline fired before a test's own next step and changed the
+    // failure being tested.
     let counters = TransportCounters()
 
     func configuration(
         network: String = "test",
         allowing peers: [TestNode],
-        handshakeTimeout: TimeAmount = .seconds(10),
+        handshakeTimeout: TimeAmount = .seconds(120),
         frameBytesMax: Int = WireLimits.frameBytesMax,
         compressor: (any PayloadCompressor)? = ZstdPayloadCompressor()
     ) -> TransportConfiguration {
@@ -52,7 +55,7 @@ struct TimedOut: Error, CustomStringConvertible {
 /// Polls `condition` until it holds or `timeout` passes (no fixed sleeps as synchronisation).
 func eventually(
     _ what: String,
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(60),
     _ condition: () -> Bool
 ) async throws {
     let clock = ContinuousClock()

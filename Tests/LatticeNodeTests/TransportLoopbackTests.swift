@@ -5,7 +5,7 @@ import NIOCore
 import NIOPosix
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct TransportLoopbackTests {
+@Suite(.timeLimit(.minutes(5))) struct TransportLoopbackTests {
     let server = TestNode()
     let client = TestNode()
 
@@ -106,7 +106,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct HandshakeFailureTests {
+@Suite(.timeLimit(.minutes(5))) struct HandshakeFailureTests {
     let server = TestNode()
     let client = TestNode()
 
