@@ -9,7 +9,7 @@ PKG_MODULES  := libsodium lmdb libzstd
 RELEASE_BIN  := .build/release/lattice
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build release test soak lint format bench demo clean interop
+.PHONY: help deps build release test soak lint format bench demo clean interop fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -56,6 +56,25 @@ interop: ## Check the Noise handshake against PyPI noiseprotocol (needs python3 
 	$(INTEROP_VENV)/bin/python Tests/Fixtures/noise-interop/noise_interop.py check \
 		Protocols/vectors/lattice-handshake-v1.json Tests/Fixtures/noise-vectors/*.json \
 		Tests/Fixtures/noise-interop/noiseprotocol-transcript.json
+
+# libFuzzer targets for the wire (Tests/Fuzz, a separate package so `swift build` never links
+# them). Every Swift module is built with -sanitize=fuzzer,address; each target runs for
+# FUZZ_SECONDS. A crash stops the run and is left in fuzz-artifacts/<target>/: fix it, then
+# move it to Tests/Fixtures/crashers/<target>/, which `make test` replays.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := frame-decoder:FrameDecoderFuzz handshake-responder:HandshakeResponderFuzz
+
+fuzz: deps ## Fuzz the frame decoder and the handshake responder, FUZZ_SECONDS (60) each
+	cd Tests/Fuzz && $(SWIFT) build -Xswiftc -sanitize=fuzzer,address
+	@for pair in $(FUZZ_TARGETS); do \
+		name=$${pair%%:*}; exe=$${pair##*:}; \
+		mkdir -p .build/fuzz-corpus/$$name fuzz-artifacts/$$name; \
+		echo "fuzz: $$exe for $(FUZZ_SECONDS) s (corpus .build/fuzz-corpus/$$name)"; \
+		SWIFT_BACKTRACE=enable=no Tests/Fuzz/.build/debug/$$exe -max_total_time=$(FUZZ_SECONDS) \
+			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=fuzz-artifacts/$$name/ \
+			.build/fuzz-corpus/$$name Tests/Fixtures/fuzz-seeds/$$name Tests/Fixtures/crashers/$$name \
+			|| { echo "fuzz: $$exe crashed; the input is in fuzz-artifacts/$$name/" >&2; exit 1; }; \
+	done
 
 lint: ## Check formatting against .swift-format
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks

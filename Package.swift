@@ -20,6 +20,9 @@ let package = Package(
     products: [
         .library(name: "LatticeCore", targets: ["LatticeCore"]),
         .library(name: "LatticeStore", targets: ["LatticeStore"]),
+        .library(name: "LatticeWire", targets: ["LatticeWire"]),
+        // For the fuzz package under Tests/Fuzz, which depends on this one by path.
+        .library(name: "LatticeWireFuzz", targets: ["LatticeWireFuzz"]),
         .executable(name: "lattice", targets: ["lattice"]),
     ],
     dependencies: [
@@ -69,10 +72,38 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Wire protocol (pure: frames, handshake driver, sessions; no I/O)
+        .target(name: "LatticeWire", dependencies: ["LatticeCrypto", "LatticeCompression"], swiftSettings: strict),
+
+        // Bodies of the wire's libFuzzer targets (Tests/Fuzz); `make test` replays crashers through them.
+        .target(
+            name: "LatticeWireFuzz",
+            dependencies: ["LatticeWire", "LatticeCrypto"],
+            swiftSettings: strict
+        ),
+
+        // MARK: The I/O shell
+        .target(
+            name: "LatticeNode",
+            dependencies: [
+                "LatticeWire",
+                "LatticeCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+
         // MARK: Benchmarks and the CLI
         .target(
             name: "LatticeBenchmarks",
-            dependencies: ["LatticeCore", "LatticeSync", "LatticeSimulation", "LatticeStore", "LatticeCompression"],
+            dependencies: [
+                "LatticeCore", "LatticeSync", "LatticeSimulation", "LatticeStore", "LatticeCompression",
+                "LatticeWire", "LatticeNode", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Benchmarks/LatticeBenchmarks",
             swiftSettings: strict
         ),
@@ -137,6 +168,34 @@ let package = Package(
             dependencies: [
                 "LatticeCompression",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeWireTests",
+            dependencies: [
+                "LatticeWire",
+                "LatticeWireFuzz",
+                "LatticeCrypto",
+                "LatticeCompression",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatticeNodeTests",
+            dependencies: [
+                "LatticeNode",
+                "LatticeWire",
+                "LatticeCrypto",
+                "LatticeCompression",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

@@ -28,7 +28,7 @@ public struct BenchSuite: Sendable {
     }
 
     /// Every suite, in the order `lattice bench all` runs them.
-    public static let all: [BenchSuite] = [crdt, StoreBench.suite, sync, repair]
+    public static let all: [BenchSuite] = [crdt, StoreBench.suite, sync, repair, WireBench.suite]
 
     public static func named(_ name: String) -> BenchSuite? { all.first { $0.name == name } }
 }

@@ -1,0 +1,2 @@
+// Intentionally empty: the module only declares LLVMFuzzerRunDriver (see the header).
+#include "CFuzzerDriver.h"
