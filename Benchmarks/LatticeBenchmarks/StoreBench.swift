@@ -1,4 +1,6 @@
 import Dispatch
+import Foundation
+import LatticeCore
 import LatticeCrypto
 @_spi(Bench) import LatticeStore
 
@@ -66,7 +68,7 @@ enum StoreBench {
 
     private static func runGets(root: String, keys: Int, gets: Int, emit: (BenchMeasurement) -> Void) throws {
         let value = [UInt8](repeating: 0x5a, count: valueBytes)
-        var rng = BenchRNG(seed: 0x5eed)
+        var rng = SplitMix64(seed: 0x5eed)
         let order = (0..<gets).map { _ in Int(rng.next() % UInt64(keys)) }
         let rawDir = root + "/raw-get"
         mkdir(rawDir, 0o700)
@@ -179,36 +181,7 @@ struct BenchStoreError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// SplitMix64, so every run gets the same key order.
-struct BenchRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
+/// Removes `path` and everything under it (a symlink is removed, not followed).
 private func removeTree(_ path: String) {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    guard info.st_mode & S_IFMT == S_IFDIR else {
-        unlink(path)
-        return
-    }
-    if let dir = opendir(path) {
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
-        for name in names { removeTree(path + "/" + name) }
-    }
-    rmdir(path)
+    try? FileManager.default.removeItem(atPath: path)
 }

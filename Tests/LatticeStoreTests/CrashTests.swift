@@ -1,3 +1,4 @@
+import LatticeCore
 import LatticeCrypto
 import Testing
 
@@ -6,19 +7,6 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator so a run's schedule replays.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 func environmentInteger(_ name: String) -> UInt64? {
     getenv(name).flatMap { UInt64(String(cString: $0)) }

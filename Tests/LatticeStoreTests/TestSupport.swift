@@ -1,3 +1,4 @@
+import Foundation
 import LatticeCrypto
 import Testing
 
@@ -60,26 +61,9 @@ func filesUnder(_ directory: String) -> [String] {
     return out
 }
 
-/// Removes `path` and everything under it (without following symlinks).
+/// Removes `path` and everything under it (a symlink is removed, not followed).
 func removeTree(_ path: String) {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    guard info.st_mode & S_IFMT == S_IFDIR else {
-        unlink(path)
-        return
-    }
-    if let dir = opendir(path) {
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
-        for name in names { removeTree(path + "/" + name) }
-    }
-    rmdir(path)
+    try? FileManager.default.removeItem(atPath: path)
 }
 
 /// The whole contents of `path`.
