@@ -29,6 +29,10 @@ public struct Simulation {
         public var scheduling: Scheduling = .fixed
         /// How links behave: shaped by `faults`, or a fixed mix of fast, slow and lossy.
         public var links: Links = .faults
+        /// Check the per-event invariants (no resurrection) after every event. They cost
+        /// O(all state) per event: right for tests, too slow for benchmarks of 1,000 nodes,
+        /// which check convergence only.
+        public var checksEveryEvent = true
 
         public init(nodes: Int, seed: UInt64, faults: Faults) {
             self.nodes = nodes
