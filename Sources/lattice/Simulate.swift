@@ -9,7 +9,9 @@ struct Simulate: ParsableCommand {
         abstract: "Run N sync engines over a simulated network from one seed and report convergence.",
         discussion: """
             Faults: delay, jitter, loss, duplication, reordering, partitions, crashes, all, none.
-            A failing run prints its seed; the same seed replays it exactly.
+            A failing run prints its seed; the same seed replays it exactly. With --topology, messages
+            are shaped by the file's link profiles (TCP-like: loss costs a retransmission) and
+            --faults adds only partitions and crashes.
             """
     )
 
@@ -103,8 +105,14 @@ struct Simulate: ParsableCommand {
     }
 
     static func loadTopology(_ path: String) throws -> TestnetTopology {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("--topology \(path): cannot read the file")
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ValidationError(
+                "--topology \(path): cannot read it (\((error as NSError).localizedDescription)); "
+                    + "pass a topology file such as testnets/three-node.toml"
+            )
         }
         do {
             return try TopologyLoader().load(contents: text, sourceName: path)
