@@ -22,6 +22,10 @@ public enum CoreLimits {
     /// batches that would grow it past this are refused: a peer must not be able to make a
     /// context, which is stored and sent whole, arbitrarily large.
     public static let cloudDotsMax = 65_536
+    /// Distinct replica ids one tenant's context may name: every data directory that ever
+    /// wrote to the tenant. 16,384 covers a large edge fleet with room for re-installs, and
+    /// bounds a stored context (with a full cloud) to about 1.3 MB.
+    public static let replicasPerTenantMax = 16_384
     /// Dots in one encoded value or context cloud.
     public static let dotsMax = 1 << 22
     /// Distinct replica ids in one encoding.

@@ -236,3 +236,19 @@ struct AdmissionTests {
         #expect(r.admits(CausalContext(dots: [Dot(replica: other, counter: 4)])))
     }
 }
+
+@Suite("Context bounds")
+struct ContextBoundsTests {
+    @Test func aContextNamingTooManyNewReplicas_isRefused() {
+        let r = TenantReplicaTests.replica(0)
+        let many = VersionVector(
+            Dictionary(
+                uniqueKeysWithValues: (0...CoreLimits.replicasPerTenantMax).map {
+                    (ReplicaID(high: 5, low: UInt64($0)), UInt64(1))
+                }
+            )
+        )
+        #expect(!r.admits(CausalContext(vector: many)))
+        #expect(r.admits(CausalContext(vector: VersionVector([ReplicaID(high: 5, low: 1): 3]))))
+    }
+}

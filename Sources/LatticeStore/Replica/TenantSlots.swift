@@ -26,6 +26,14 @@ struct TenantSlots {
     }
 
     func save(_ slot: UInt8, _ plain: [UInt8], _ txn: WriteTransaction) throws {
+        // Sealing adds 40 bytes; a slot too large to read back must never be written.
+        guard plain.count + 40 <= StoreLimits.stateSlotBytesMax else {
+            throw StoreError(
+                .limitExceeded,
+                "state slot \(slot) of tenant '\(keys.name)' would be \(plain.count) bytes, past the "
+                    + "\(StoreLimits.stateSlotBytesMax)-byte limit; the write that grew it is refused"
+            )
+        }
         let key = lmdbKey(slot)
         try txn.put(store.tables.tenantState, key, keys.seal(plain, table: .tenantState, lmdbKey: key))
     }

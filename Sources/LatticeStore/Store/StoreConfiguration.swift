@@ -12,6 +12,11 @@ public enum StoreLimits {
     /// Largest sealed record accepted from disk: anything larger is damaged, and is refused
     /// before it is decrypted into memory.
     static let recordBytesMax = 1 + 2 + keyBytesMax + valueBytesMax + 64 + 40
+    /// Largest sealed tenant-state slot (the causal context, the complete vector). Peers
+    /// cannot grow a context past `CoreLimits.replicasPerTenantMax` ids and
+    /// `CoreLimits.cloudDotsMax` cloud dots (about 1.3 MB encoded), so 4 MiB is never reached
+    /// by admitted input; a slot that would be larger is refused before it is written.
+    static let stateSlotBytesMax = 4 << 20
     /// Records deleted per transaction while purging a shredded tenant, so a purge never holds
     /// the writer (or LMDB's dirty-page budget) for long.
     public static let purgeBatchRecordsMax = 1000

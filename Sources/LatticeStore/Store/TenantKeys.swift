@@ -73,7 +73,8 @@ struct TenantKeys: Sendable {
         lmdbKey: [UInt8],
         what: @autoclosure () -> String
     ) throws(StoreError) -> [UInt8] {
-        guard sealed.count <= StoreLimits.recordBytesMax else {
+        let limit = table == .tenantState ? StoreLimits.stateSlotBytesMax : StoreLimits.recordBytesMax
+        guard sealed.count <= limit else {
             throw StoreError(.corrupted, "\(what()) is \(sealed.count) bytes on disk, more than any record can be")
         }
         do {
