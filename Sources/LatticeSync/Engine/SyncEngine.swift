@@ -290,7 +290,8 @@ public struct SyncEngine: Sendable {
     @discardableResult
     public mutating func collectGarbage() -> Int {
         var purged = 0
-        for tenant in tenants.keys {
+        for tenant in tenants.keys where tenants[tenant]!.keys.values.contains(where: \.isTombstone) {
+            // The meet costs O(peers × replicas): only worth it when there is something to purge.
             var stable = tenants[tenant]!.complete
             var known = true
             for p in peers.values where p.policy.may(.read, tenant) {
