@@ -85,7 +85,7 @@ format: ## Rewrite sources in place to match .swift-format
 bench: release ## Run every benchmark (release build); figures are ratios against raw C libraries
 	$(RELEASE_BIN) bench all
 
-demo: build ## Start a local three-node testnet, replicate a write, show the peers
+demo: build ## (Arrives with the node, issue 6) three-node testnet: replicate a write, show the peers
 	@echo "make demo: the three-node testnet demo arrives with the node (issue 6)." >&2
 	@echo "Until then, 'make test' and 'make bench' are the runnable entry points." >&2
 	@exit 1
