@@ -62,6 +62,12 @@ struct Simulate: ParsableCommand {
         if let scheduling, scheduling != "fixed", SchedulePreset.named(scheduling) == nil {
             throw ValidationError("--scheduling must be fixed, loopback, lan, wan or edge; got \(scheduling)")
         }
+        if let scheduling, scheduling != "fixed", nodes - 1 > SchedulingLimits.peersMax {
+            throw ValidationError(
+                "--scheduling \(scheduling) tracks at most \(SchedulingLimits.peersMax) peers per node; "
+                    + "use --nodes \(SchedulingLimits.peersMax + 1) or fewer, or --scheduling fixed"
+            )
+        }
         guard links == "faults" || links == "mixed" else {
             throw ValidationError("--links must be faults or mixed; got \(links)")
         }
