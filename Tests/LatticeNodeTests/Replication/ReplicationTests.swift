@@ -11,7 +11,7 @@ struct ReplicationTests {
     /// the values are the ones the types promise (counter sums, set unions, LWW winner shared).
     @Test("3 and 5 nodes converge after concurrent writes of every type", arguments: [3, 5])
     func concurrentWritesConverge(nodes count: Int) async throws {
-        let cluster = try TestCluster(count: count)
+        let cluster = try LocalCluster(count: count)
         defer { Task { await cluster.shutdown() } }
         try await cluster.startAll()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -55,7 +55,7 @@ struct ReplicationTests {
     /// and catches up with what it missed.
     @Test("a node restarted with its data converges")
     func restartWithData() async throws {
-        let cluster = try TestCluster(count: 3)
+        let cluster = try LocalCluster(count: 3)
         defer { Task { await cluster.shutdown() } }
         try await cluster.startAll()
         try await cluster.node(0).write(tenant: "default", key: "before", .assign(.string("v1")))
@@ -81,7 +81,7 @@ struct ReplicationTests {
     /// reissues its old dots) and receives a full copy, without resurrecting deleted keys.
     @Test("a node restarted empty takes a new replica id and gets a full copy without resurrecting deletes")
     func restartEmpty() async throws {
-        let cluster = try TestCluster(count: 3)
+        let cluster = try LocalCluster(count: 3)
         defer { Task { await cluster.shutdown() } }
         try await cluster.startAll()
         for k in 0..<20 { try await cluster.node(0).write(tenant: "default", key: "k\(k)", .add(.int(Int64(k)))) }
@@ -115,7 +115,7 @@ struct ReplicationTests {
     /// n3 may read `default` but not `secret` on n1 and n2: it receives none of `secret`.
     @Test("a peer without read permission on a tenant receives none of it")
     func permissionsOverTCP() async throws {
-        let cluster = try TestCluster(count: 3, tenants: ["default", "secret"]) { a, b in
+        let cluster = try LocalCluster(count: 3, tenants: ["default", "secret"]) { a, b in
             b == 2 && a != 2 ? ["default": .readWrite] : ["default": .readWrite, "secret": .readWrite]
         }
         defer { Task { await cluster.shutdown() } }

@@ -1,19 +1,19 @@
 import Foundation
 import LatticeCore
 import LatticeCrypto
-import LatticeNode
 import LatticeStore
 import LatticeSync
 import Logging
 
-/// N real nodes in this process, on 127.0.0.1 with ports the kernel picks, each with its own
-/// temporary data directory and keys.
+/// N real nodes in one process, on 127.0.0.1 with ports the kernel picks, each with its own
+/// temporary data directory and keys: for tests and benchmarks of replication over real sockets
+/// (Lattice's own, and an embedder's).
 ///
 /// Of two nodes the one with the lower key dials, so nodes start in descending key order: when
 /// one starts, every node it dials already listens and its port is known.
-final class TestCluster: @unchecked Sendable {
-    struct Member {
-        let name: String
+public final class LocalCluster: @unchecked Sendable {
+    public struct Member {
+        public let name: String
         let key: X25519KeyPair
         let master: MasterKey
         var directory: String
@@ -21,18 +21,25 @@ final class TestCluster: @unchecked Sendable {
         var node: LatticeNode?
     }
 
-    let root: String
-    let tenants: [String]
+    public let root: String
+    public let tenants: [String]
     /// `grants[a][b]`: what node b may do on node a, per tenant (default: read-write on all).
     let grants: [[[String: Permission]]]
-    private(set) var members: [Member]
+    public private(set) var members: [Member]
     let order: [Int]
+    let preset: SchedulePreset
 
-    init(count: Int, tenants: [String] = ["default"], grants: ((Int, Int) -> [String: Permission])? = nil) throws {
-        var template = Array("/tmp/lattice-node-XXXXXX".utf8CString)
+    /// `grants(a, b)`: what node b may do on node a, per tenant (default: read-write on every tenant).
+    public init(
+        count: Int,         tenants: [String] = ["default"],
+        preset: SchedulePreset = .loopback,
+        grants: ((Int, Int) -> [String: Permission])? = nil
+    ) throws {
+        var template = Array("/tmp/lattice-cluster-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         root = String(cString: made)
         self.tenants = tenants
+        self.preset = preset
         members = try (0..<count).map { i in
             Member(
                 name: "n\(i + 1)",
@@ -47,13 +54,13 @@ final class TestCluster: @unchecked Sendable {
         order = (0..<count).sorted { keys[$1].lexicographicallyPrecedes(keys[$0]) }
     }
 
-    func node(_ i: Int) -> LatticeNode { members[i].node! }
+    public func node(_ i: Int) -> LatticeNode { members[i].node! }
 
-    func startAll() async throws {
+    public func startAll() async throws {
         for i in order { try await start(i) }
     }
 
-    func start(_ i: Int) async throws {
+    public func start(_ i: Int) async throws {
         var logger = Logger(label: "test.\(members[i].name)") { _ in SwiftLogNoOpLogHandler() }
         logger.logLevel = .critical
         let peers = members.indices.filter { $0 != i }.map { j in
@@ -76,7 +83,7 @@ final class TestCluster: @unchecked Sendable {
             masterKey: members[i].master,
             tenants: tenants,
             peers: peers,
-            preset: .loopback,
+            preset: preset,
             store: store,
             logger: logger
         )
@@ -85,24 +92,24 @@ final class TestCluster: @unchecked Sendable {
         members[i].port = node.listenAddress.port
     }
 
-    func stop(_ i: Int) async {
+    public func stop(_ i: Int) async {
         await members[i].node?.shutdown()
         members[i].node = nil
     }
 
     /// Stops node `i` and deletes its data directory (a node whose disk was replaced).
-    func wipe(_ i: Int) async throws {
+    public func wipe(_ i: Int) async throws {
         await stop(i)
         try FileManager.default.removeItem(atPath: members[i].directory)
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         for i in members.indices { await stop(i) }
         try? FileManager.default.removeItem(atPath: root)
     }
 
     /// Polls `condition` until it holds or `seconds` pass (a deadline, not a sleep to synchronise).
-    func waitUntil(
+    public func waitUntil(
         _ what: String,
         seconds: Double = 60,
         _ condition: @Sendable () async throws -> Bool
@@ -116,7 +123,7 @@ final class TestCluster: @unchecked Sendable {
     }
 
     /// Every running node's value of each of `keys` in `tenant`.
-    func values(_ tenant: String, _ keys: [String], nodes: [Int]? = nil) async throws -> [[CRDTValue?]] {
+    public func values(_ tenant: String, _ keys: [String], nodes: [Int]? = nil) async throws -> [[CRDTValue?]] {
         var out = [[CRDTValue?]]()
         for i in nodes ?? members.indices.filter({ members[$0].node != nil }) {
             var row = [CRDTValue?]()
@@ -127,6 +134,6 @@ final class TestCluster: @unchecked Sendable {
     }
 }
 
-struct ClusterTimeout: Error, CustomStringConvertible {
-    var description: String
+public struct ClusterTimeout: Error, CustomStringConvertible {
+    public var description: String
 }
