@@ -113,7 +113,10 @@ enum LoopbackSyncBench {
         }
         await cluster.shutdown()
         let latencies = log.started.withLock { s in
-            log.visible.withLock { v in s.compactMap { i, t0 in v[i].flatMap { $0.count == 2 ? ($0.at - t0).benchSeconds * 1_000 : nil } }.sorted() }
+            log.visible.withLock { v in
+                s.compactMap { i, t0 in v[i].flatMap { $0.count == 2 ? ($0.at - t0).benchSeconds * 1_000 : nil } }
+                    .sorted()
+            }
         }
         let localSorted = log.local.withLock { $0.sorted() }
         return (percentile(latencies, 0.5), percentile(latencies, 0.99), percentile(localSorted, 0.5))

@@ -76,6 +76,8 @@ public enum NodeLimits {
     /// Frames queued to one peer before the connection is judged too slow and closed (the
     /// next round resends what it lacked).
     public static let outboundFramesQueuedMax = 8_192
+    /// Pushes held for one peer while its coalescing window is open; more are sent at once.
+    public static let pushesCoalescedMax = 256
     /// Changes buffered per observer of ``LatticeNode/changes()``.
     public static let changeBufferMax = 10_000
 }

@@ -10,7 +10,11 @@ extension NodeCore {
         for output in outputs {
             switch output {
             case let .send(to, message):
-                step.frames.append((to, SyncCodec.encode(message)))
+                if case .push = message {
+                    step.pushes.append((to, SyncCodec.encode(message)))
+                } else {
+                    step.frames.append((to, SyncCodec.encode(message)))
+                }
             case let .changed(tenant, keys):
                 step.dirty[tenant, default: []].formUnion(keys)
                 step.changes += keys.map { NodeChange(tenant: tenant, key: $0, value: nil, origin: origin) }
@@ -44,13 +48,33 @@ extension NodeCore {
                 } else {
                     awaitConnection(peer, timeout: timeout, &step)
                 }
-            case .pushNow:
-                break  // the engine pushes each write to connected peers at once
+            case .pushNow(let peer):
+                flushPushes(to: peer)
             case let .scheduleNextTick(after, _):
                 scheduleTick(after: after)
             }
         }
         endApplying()
+    }
+
+    /// Queues pushes that are durable here; they leave when the scheduler's coalescing window
+    /// for the peer closes (`pushNow`), at once when the peer is not in the connected state the
+    /// scheduler coalesces for, or when ``NodeLimits/pushesCoalescedMax`` are waiting.
+    func queuePushes(_ pushes: [(peer: String, payload: [UInt8])]) {
+        for (peer, payload) in pushes where links[peer] != nil {
+            pendingPushes[peer, default: []].append(payload)
+        }
+        for peer in Set(pushes.map(\.peer)) {
+            let coalescing = scheduler.snapshot(of: peer)?.state == .connected
+            if !coalescing || pendingPushes[peer, default: []].count >= NodeLimits.pushesCoalescedMax {
+                flushPushes(to: peer)
+            }
+        }
+    }
+
+    func flushPushes(to peer: String) {
+        guard let pushes = pendingPushes.removeValue(forKey: peer) else { return }
+        for payload in pushes { send(payload, to: peer) }
     }
 
     /// A rough size of one key's state on the wire, to turn the scheduler's batch bytes into keys.

@@ -31,6 +31,8 @@ actor NodeCore {
     var links: [String: PeerLink] = [:]
     var stats: [String: PeerStats] = [:]
     var rounds: [String: RoundState] = [:]
+    /// Durable pushes waiting for their peer's coalescing window.
+    var pendingPushes: [String: [[UInt8]]] = [:]
     var tickGeneration: UInt64 = 0
     var tickTask: Task<Void, Never>?
     var pendingDirectives: [SyncScheduler<String, String>.Directive] = []
@@ -130,6 +132,7 @@ actor NodeCore {
         for (reply, started) in step.syncReplies { reply.resume(returning: started) }
         for reply in step.acknowledgements { reply.continuation.resume() }
         for (peer, frame) in step.frames { send(frame, to: peer) }
+        queuePushes(step.pushes)
         changes.publish(
             step.changes.map { change in
                 var c = change
@@ -139,7 +142,7 @@ actor NodeCore {
         )
     }
 
-    private func send(_ payload: [UInt8], to peer: String) {
+    func send(_ payload: [UInt8], to peer: String) {
         guard let link = links[peer] else { return }
         stats[peer, default: PeerStats()].bytesOut += UInt64(payload.count)
         stats[peer, default: PeerStats()].messagesOut += 1
@@ -237,6 +240,7 @@ actor NodeCore {
     private func connectionDown(_ peer: String, _ connection: UInt64, _ reason: String, _ step: inout NodeStep) {
         guard let link = links[peer], link.connection == connection else { return }
         links[peer] = nil
+        pendingPushes[peer] = nil
         stats[peer]?.connectedSince = nil
         stats[peer]?.lastError = reason
         engine.disconnected(peer)
@@ -313,6 +317,8 @@ struct NodeStep {
     /// Writes already decided (refused).
     var replies: [Reply] = []
     var frames: [(peer: String, payload: [UInt8])] = []
+    /// Eager pushes, coalesced per peer after the step (see `queuePushes`).
+    var pushes: [(peer: String, payload: [UInt8])] = []
     var changes: [NodeChange] = []
     var syncReplies: [(CheckedContinuation<Int, Never>, Int)] = []
 }

@@ -31,7 +31,8 @@ public final class LocalCluster: @unchecked Sendable {
 
     /// `grants(a, b)`: what node b may do on node a, per tenant (default: read-write on every tenant).
     public init(
-        count: Int,         tenants: [String] = ["default"],
+        count: Int,
+        tenants: [String] = ["default"],
         preset: SchedulePreset = .loopback,
         grants: ((Int, Int) -> [String: Permission])? = nil
     ) throws {
