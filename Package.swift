@@ -131,6 +131,8 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Shared by test targets: driving the real `lattice` binary as a child process.
+        .target(name: "LatticeTestSupport", path: "Tests/LatticeTestSupport", swiftSettings: strict),
         .testTarget(
             name: "LatticeCoreTests",
             dependencies: [
@@ -143,6 +145,7 @@ let package = Package(
         .testTarget(
             name: "LatticeStoreTests",
             dependencies: [
+                "LatticeTestSupport",
                 "LatticeStore", "LatticeCrypto", "LatticeSync",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -195,6 +198,7 @@ let package = Package(
         .testTarget(
             name: "LatticeNodeTests",
             dependencies: [
+                "LatticeTestSupport",
                 "LatticeNode",
                 "LatticeCore",
                 "LatticeSync",
