@@ -67,6 +67,9 @@ public enum NodeAdmin {
                 )
             }
             let id = node.configuration.peers.first { $0.id == peer || $0.name == peer }?.id
+            if body["repair"] == .bool(true) {
+                return .json(["repairs": .int(Int64(await node.repairNow(peer: id)))], status: .accepted)
+            }
             return .json(["scheduled": .int(Int64(await node.syncNow(peer: id)))], status: .accepted)
         }
         return r

@@ -204,6 +204,13 @@ public final class LatticeNode: Sendable {
         await withCheckedContinuation { c in core.inbox.post(.syncNow(peer: peer, reply: c)) }
     }
 
+    /// Starts digest repair now with `peer` (an id), or with the next connected peer in turn:
+    /// finds and exchanges the keys whose states differ even where vectors agree. Returns the
+    /// sessions started (one per tenant the peer may read and write).
+    public func repairNow(peer: String? = nil) async -> Int {
+        await withCheckedContinuation { c in core.inbox.post(.repair(peer: peer, reply: c)) }
+    }
+
     // MARK: Lifecycle
 
     /// Stops accepting connections and writes, lets the loop persist what it holds, closes every

@@ -27,6 +27,9 @@ public struct NodeConfiguration: Sendable {
     public var peers: [Peer]
     /// Scheduling preset: `loopback`, `lan`, `wan` or `edge`.
     public var preset: SchedulePreset
+    /// How often the node runs digest repair with one peer (in turn): the slow round that finds
+    /// what vectors cannot see. Each run costs O(differences · log keys) on the wire.
+    public var repairInterval: Duration = .seconds(300)
     /// Store settings (durability, map size).
     public var store: StoreConfiguration
     public var logger: Logger

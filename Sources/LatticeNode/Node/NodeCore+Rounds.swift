@@ -193,6 +193,43 @@ extension NodeCore {
         }
     }
 
+    func scheduleRepair() {
+        let inbox = self.inbox
+        let interval = configuration.repairInterval
+        Task {
+            try? await Task.sleep(for: interval)
+            inbox.post(.repair(peer: nil, reply: nil))
+        }
+    }
+
+    /// Starts digest repair with `peer`, or (periodic) with the next connected peer in turn.
+    /// Returns the sessions started.
+    func startRepair(_ peer: String?, periodic: Bool, _ step: inout NodeStep) -> Int {
+        if periodic { scheduleRepair() }
+        var target = peer
+        if peer == nil {
+            let ids = configuration.peers.map(\.id)
+            for offset in 0..<ids.count {
+                let id = ids[(nextRepairPeer + offset) % ids.count]
+                if links[id] != nil {
+                    target = id
+                    nextRepairPeer = (nextRepairPeer + offset + 1) % ids.count
+                    break
+                }
+            }
+        }
+        guard let target, links[target] != nil else { return 0 }
+        let outputs = engine.startRepair(with: target, now: nowMilliseconds)
+        perform(outputs, origin: .peer(target), &step)
+        if !outputs.isEmpty {
+            logger.info(
+                "digest repair started",
+                metadata: ["peer": "\(displayName(target))", "tenants": "\(outputs.count)"]
+            )
+        }
+        return outputs.count
+    }
+
     /// Purges tombstones every replica of their tenant has completed, and persists the purge.
     func collectGarbage(_ step: inout NodeStep) {
         var tombstones: [String: [String]] = [:]

@@ -31,6 +31,8 @@ actor NodeCore {
     var links: [String: PeerLink] = [:]
     var stats: [String: PeerStats] = [:]
     var rounds: [String: RoundState] = [:]
+    /// The peer the next periodic repair runs with (round robin over configured peers).
+    var nextRepairPeer = 0
     /// Durable pushes waiting for their peer's coalescing window.
     var pendingPushes: [String: [[UInt8]]] = [:]
     var tickGeneration: UInt64 = 0
@@ -86,6 +88,7 @@ actor NodeCore {
         }
         await finish(first)
         scheduleGarbageCollection()
+        scheduleRepair()
         while let events = await inbox.take(limit: NodeLimits.eventsPerStepMax) {
             var step = NodeStep()
             for event in events { handle(event, &step) }
@@ -187,6 +190,9 @@ actor NodeCore {
             }
             step.syncReplies.append((reply, started))
         case .collectGarbage: collectGarbage(&step)
+        case let .repair(peer, reply):
+            let started = startRepair(peer, periodic: reply == nil, &step)
+            if let reply { step.syncReplies.append((reply, started)) }
         }
     }
 

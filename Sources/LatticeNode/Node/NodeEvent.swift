@@ -13,6 +13,9 @@ enum NodeEvent: Sendable {
     case roundTimeout(peer: String, startedAt: UInt64)
     case syncNow(peer: String?, reply: CheckedContinuation<Int, Never>)
     case collectGarbage
+    /// Digest repair with `peer`, or with the next connected peer in turn; replies with the
+    /// sessions started.
+    case repair(peer: String?, reply: CheckedContinuation<Int, Never>?)
 }
 
 /// Where a write's outcome goes once its commit is durable (or failed).

@@ -57,6 +57,11 @@ public final class LocalCluster: @unchecked Sendable {
 
     public func node(_ i: Int) -> LatticeNode { members[i].node! }
 
+    /// Node `i`'s data directory and master key (to open its store while it is stopped).
+    public func storage(_ i: Int) -> (directory: String, masterKey: MasterKey) {
+        (members[i].directory, members[i].master)
+    }
+
     public func startAll() async throws {
         for i in order { try await start(i) }
     }

@@ -26,12 +26,15 @@ public struct SyncEngine: Sendable {
     }
 
     public let replica: ReplicaID
-    public private(set) var tenants: [String: TenantReplica]
-    public private(set) var counters = SyncCounters()
-    private var peers: [String: PeerState]
+    public internal(set) var tenants: [String: TenantReplica]
+    public internal(set) var counters = SyncCounters()
+    var peers: [String: PeerState]
     /// For each tenant, the one pull in progress: answers from two peers must not
     /// interleave (see `TenantReplica.receivingAnswer`).
     private var pulls: [String: Pull] = [:]
+    /// Digest repair sessions in progress, per (peer, tenant).
+    var repairs: [RepairKey: RepairInProgress] = [:]
+    var nextRepairSession: UInt64 = 1
     private var nextRound: UInt64 = 1
     /// Keys per batch in answers this engine sends.
     public var batchKeys: Int = 256
@@ -191,6 +194,9 @@ public struct SyncEngine: Sendable {
         case .refused:
             counters.refusalsReceived += 1
             return []
+        case let .repair(_, session, step): return receiveRepair(tenant, session: session, step, from: peer)
+        case let .repairEntries(_, session, entries, last):
+            return receiveRepairEntries(tenant, session: session, entries, last: last, from: peer)
         }
     }
 
@@ -281,7 +287,7 @@ public struct SyncEngine: Sendable {
 
     /// `nil` when `peer` may write `tenant`; otherwise the refusal to send (only to a peer
     /// that may read the tenant — others learn nothing).
-    private mutating func refuseWrite(_ tenant: String, from peer: String) -> [Output]? {
+    mutating func refuseWrite(_ tenant: String, from peer: String) -> [Output]? {
         let policy = peers[peer]!.policy
         guard !policy.may(.write, tenant) else { return nil }
         counters.writesRefused += 1
@@ -336,4 +342,10 @@ public struct SyncCounters: Hashable, Sendable {
     public var pullsTimedOut: UInt64 = 0
     /// Pushes and batches refused by `TenantReplica.admits`.
     public var malformedRefused: UInt64 = 0
+    /// Repair sessions started here, and sessions that ended with an error (dropped).
+    public var repairsStarted: UInt64 = 0
+    public var repairsFailed: UInt64 = 0
+    /// Keys whose states repair sent and joined.
+    public var repairKeysSent: UInt64 = 0
+    public var repairKeysJoined: UInt64 = 0
 }

@@ -39,6 +39,14 @@ public enum SyncCodec {
         case let .refused(_, code, message):
             w.lengthPrefixed(truncated(code))
             w.lengthPrefixed(truncated(message))
+        case let .repair(_, session, message):
+            w.varint(session)
+            w.lengthPrefixed(message.encoded())
+        case let .repairEntries(_, session, entries, last):
+            w.varint(session)
+            w.byte(last ? 1 : 0)
+            w.varint(entries.count)
+            for e in entries { w.lengthPrefixed(e.encoded()) }
         }
         return w.bytes
     }
@@ -89,6 +97,27 @@ public enum SyncCodec {
                 code: try r.string("refusal code", max: SyncLimits.refusalTextBytesMax),
                 message: try r.string("refusal message", max: SyncLimits.refusalTextBytesMax)
             )
+        case .repair:
+            let session = try r.varint("repair session")
+            let bytes = try r.lengthPrefixed("repair message", max: SyncLimits.messageBytesMax)
+            do {
+                m = .repair(tenant: tenant, session: session, try RepairMessage(decoding: bytes))
+            } catch {
+                throw r.error(.malformed, "repair message: \(error.message)")
+            }
+        case .repairEntries:
+            let session = try r.varint("repair session")
+            let last = try r.byte("repair last flag")
+            guard last <= 1 else { throw r.error(.malformed, "repair last flag \(last); expected 0 or 1") }
+            let n = try r.count("repair entry count", max: SyncLimits.batchKeysMax, minimumItemBytes: 5)
+            var entries = [RepairEntry]()
+            entries.reserveCapacity(n)
+            for _ in 0..<n {
+                var er = ByteReader(try r.lengthPrefixed("repair entry", max: SyncLimits.messageBytesMax))
+                entries.append(try RepairEntry(reading: &er))
+                guard er.isAtEnd else { throw er.error(.trailingBytes, "\(er.remaining) bytes after a repair entry") }
+            }
+            m = .repairEntries(tenant: tenant, session: session, entries: entries, last: last == 1)
         }
         guard r.isAtEnd else { throw r.error(.trailingBytes, "\(r.remaining) bytes after the sync message") }
         return m

@@ -15,10 +15,18 @@ public enum SyncMessage: Hashable, Sendable {
     case push(tenant: String, KeyDelta)
     /// A write or request from the peer was refused (only for tenants it may read).
     case refused(tenant: String, code: String, message: String)
+    /// One step of digest repair session `session` (range-based set reconciliation over
+    /// (key, state hash); see `RepairSession`). The initiator picks the session id.
+    case repair(tenant: String, session: UInt64, RepairMessage)
+    /// States a finished repair session found the peer lacks or holds differently, each with
+    /// its key context; `last` ends the sender's transfer for the session.
+    case repairEntries(tenant: String, session: UInt64, entries: [RepairEntry], last: Bool)
 
     public var tenant: String {
         switch self {
-        case let .summary(t, _, _), let .batch(t, _, _, _), let .push(t, _), let .refused(t, _, _): t
+        case let .summary(t, _, _), let .batch(t, _, _, _), let .push(t, _), let .refused(t, _, _),
+            let .repair(t, _, _), let .repairEntries(t, _, _, _):
+            t
         }
     }
 
@@ -28,6 +36,8 @@ public enum SyncMessage: Hashable, Sendable {
         case batch = 2
         case push = 3
         case refused = 4
+        case repair = 5
+        case repairEntries = 6
     }
 
     public var kind: Kind {
@@ -36,6 +46,8 @@ public enum SyncMessage: Hashable, Sendable {
         case .batch: .batch
         case .push: .push
         case .refused: .refused
+        case .repair: .repair
+        case .repairEntries: .repairEntries
         }
     }
 }

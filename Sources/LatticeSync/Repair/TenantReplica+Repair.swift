@@ -30,6 +30,22 @@ public struct RepairEntry: Hashable, Sendable {
     }
 }
 
+extension RepairEntry {
+    /// Reads one entry as ``encoded()`` writes it, within `CoreLimits` and `SyncLimits`.
+    init(reading r: inout ByteReader) throws(CodecError) {
+        let key = try r.string("repair key", max: CoreLimits.keyBytesMax)
+        let value = try CRDTCodec.decodeValue(try r.lengthPrefixed("repair value", max: SyncLimits.messageBytesMax))
+        let version = try CRDTCodec.decodeContext(
+            try r.lengthPrefixed("repair key version", max: SyncLimits.messageBytesMax)
+        )
+        guard version.cloud.isEmpty else { throw r.error(.malformed, "a repair key version carries out-of-order dots") }
+        let context = try CRDTCodec.decodeContext(
+            try r.lengthPrefixed("repair key context", max: SyncLimits.messageBytesMax)
+        )
+        self.init(key: key, state: KeyState(value: value, version: version.vector), context: context)
+    }
+}
+
 extension TenantReplica {
     /// This replica's context restricted, per origin, to dots at or below `version`.
     public func keyContext(for version: VersionVector) -> CausalContext {

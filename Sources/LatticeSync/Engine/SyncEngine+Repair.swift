@@ -1,0 +1,150 @@
+import LatticeCore
+
+/// A repair session in progress with one peer for one tenant.
+struct RepairInProgress: Sendable {
+    var id: UInt64
+    var session: RepairSession
+    var startedAt: UInt64
+}
+
+struct RepairKey: Hashable, Sendable {
+    var peer: String
+    var tenant: String
+}
+
+// Digest repair (`Protocols/sync-v1.md` §5): a slower round that finds what vectors cannot see
+// (a record lost or damaged on disk, a replica restored with vectors ahead of its data) by
+// range-based set reconciliation over (key, state hash), then exchanges exactly the states that
+// differ. Cost grows with the number of differences, not with the number of keys.
+//
+// Permissions: a peer takes part only for tenants it may read and write; the responder answers
+// only a peer that may read; entries are joined only from a peer that may write.
+extension SyncEngine {
+    /// How long a repair session may stay unfinished before a new one replaces it.
+    public static let repairTimeoutMilliseconds: UInt64 = 120_000
+
+    /// Starts a repair session with `peer` for every tenant it may read and write that has none
+    /// running (or whose session timed out).
+    public mutating func startRepair(with peer: String, now: UInt64) -> [Output] {
+        guard let state = peers[peer], state.connected else { return [] }
+        var out = [Output]()
+        for tenant in tenants.keys.sorted() where state.policy.may(.readWrite, tenant) {
+            let key = RepairKey(peer: peer, tenant: tenant)
+            if let running = repairs[key], now < running.startedAt + Self.repairTimeoutMilliseconds { continue }
+            do {
+                var session = try RepairSession(index: DigestIndex(tenants[tenant]!))
+                let first = try session.start()
+                let id = nextRepairSession
+                nextRepairSession += 1
+                repairs[key] = RepairInProgress(id: id, session: session, startedAt: now)
+                counters.repairsStarted += 1
+                out.append(.send(to: peer, .repair(tenant: tenant, session: id, first)))
+            } catch {
+                counters.repairsFailed += 1
+            }
+        }
+        return out
+    }
+
+    /// Repair sessions in progress (for the admin socket).
+    public var repairsInProgress: Int { repairs.count }
+
+    mutating func receiveRepair(
+        _ tenant: String,
+        session id: UInt64,
+        _ message: RepairMessage,
+        from peer: String
+    )
+        -> [Output]
+    {
+        guard peers[peer]!.policy.may(.read, tenant) else {
+            counters.unreadableTenantMessages += 1
+            return []
+        }
+        let key = RepairKey(peer: peer, tenant: tenant)
+        var running: RepairInProgress
+        if let existing = repairs[key], existing.id == id {
+            running = existing
+        } else {
+            // The peer starts a session (ours with it, if any, is superseded).
+            do {
+                running = RepairInProgress(
+                    id: id,
+                    session: try RepairSession(index: DigestIndex(tenants[tenant]!)),
+                    startedAt: 0
+                )
+            } catch {
+                counters.repairsFailed += 1
+                return []
+            }
+        }
+        let reply: RepairMessage?
+        do {
+            reply = try running.session.receive(message)
+        } catch {
+            counters.repairsFailed += 1
+            repairs[key] = nil
+            return []
+        }
+        var out = [Output]()
+        if let reply { out.append(.send(to: peer, .repair(tenant: tenant, session: id, reply))) }
+        guard running.session.isFinished else {
+            repairs[key] = running
+            return out
+        }
+        repairs[key] = nil
+        return out + repairTransfer(tenant, session: id, keys: running.session.keysToSend, to: peer)
+    }
+
+    /// The states the session found the peer lacks, in batches; always at least one message
+    /// (`last`), so the peer knows the transfer ended.
+    private mutating func repairTransfer(
+        _ tenant: String,
+        session: UInt64,
+        keys: [String],
+        to peer: String
+    )
+        -> [Output]
+    {
+        let entries = tenants[tenant]!.repairEntries(for: keys)
+        counters.repairKeysSent += UInt64(entries.count)
+        let size = max(1, batchKeys)
+        var out = [Output]()
+        var start = 0
+        repeat {
+            let end = min(entries.count, start + size)
+            let chunk = Array(entries[start..<end])
+            out.append(
+                .send(
+                    to: peer,
+                    .repairEntries(tenant: tenant, session: session, entries: chunk, last: end == entries.count)
+                )
+            )
+            start = end
+        } while start < entries.count
+        return out
+    }
+
+    mutating func receiveRepairEntries(
+        _ tenant: String,
+        session: UInt64,
+        _ entries: [RepairEntry],
+        last: Bool,
+        from peer: String
+    ) -> [Output] {
+        if let refusal = refuseWrite(tenant, from: peer) { return refusal }
+        guard !entries.isEmpty else { return [] }
+        let admission = Admission(replica, tenants[tenant]!.context)
+        guard entries.allSatisfy({ admission.admits($0.context) }) else {
+            counters.malformedRefused += 1
+            return []
+        }
+        guard tenants[tenant]!.repairApply(entries) else {
+            // A pull is half received; the next repair round finds these keys again.
+            counters.pushesDeferred += 1
+            return []
+        }
+        counters.repairKeysJoined += UInt64(entries.count)
+        return [.changed(tenant: tenant, keys: entries.map(\.key))]
+    }
+}
