@@ -208,6 +208,18 @@ actor NodeCore {
             step.replies.append(.init(reply: reply, outcome: .failure(error)))
             return
         }
+        // A write that replaces a register value must order after it, even when that value came
+        // from a peer whose clock runs ahead: fold the value's timestamp into the clock first.
+        if let seen = engine.value(tenant: tenant, key: key)?.register.winner?.timestamp {
+            do {
+                try clock.receive(seen)
+            } catch {
+                logger.warning(
+                    "a register timestamp is far in the future; is a peer's clock wrong?",
+                    metadata: ["key": "\(key)", "error": "\(error)"]
+                )
+            }
+        }
         do {
             let (_, outputs) = try engine.write(tenant: tenant, key: key, op, at: clock.now())
             step.dirty[tenant, default: []].insert(key)
