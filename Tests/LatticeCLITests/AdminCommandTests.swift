@@ -1,0 +1,60 @@
+import Foundation
+import LatticeOps
+import Testing
+
+/// `lattice admin ...` against a stub node.
+@Suite("lattice admin")
+struct AdminCommandTests {
+    @Test("admin peers prints aligned columns in human units")
+    func test_peers_table() async throws {
+        let stub = try StubNode()
+        try await stub.run {
+            let result = try await DataCommandTests.lattice(stub, ["admin", "peers"])
+            #expect(result.status == 0, "\(result)")
+            #expect(
+                result.lines == [
+                    "NAME    ID         ADDRESS         STATE      RTT      GOODPUT    LAG     NEXT-ROUND       REASON",
+                    "n2      QUJDREVG…  127.0.0.1:7402  connected  12.3 ms  1.2 MiB/s  app:12  1.5 s (backlog)  -",
+                    "edge-3  MDEyMzQ1…  10.0.0.3:7400   backoff    -        -          app:0   4.0 s (backoff)"
+                        + "  connection refused",
+                ],
+                "\(result)"
+            )
+        }
+    }
+
+    @Test("admin peers --format json prints the node's JSON")
+    func test_peers_json() async throws {
+        let stub = try StubNode()
+        try await stub.run {
+            let result = try await DataCommandTests.lattice(stub, ["admin", "peers", "--format", "json"])
+            #expect(result.status == 0, "\(result)")
+            #expect(try JSONValue.parse(Array(result.stdout.utf8)) == StubNode.peers)
+        }
+    }
+
+    @Test("admin status and tenants print tables; sync posts its filters; metrics prints Prometheus text")
+    func test_status_tenants_sync_metrics() async throws {
+        let stub = try StubNode()
+        try await stub.run {
+            let status = try await DataCommandTests.lattice(stub, ["admin", "status"])
+            #expect(status.status == 0, "\(status)")
+            #expect(status.lines.first?.hasPrefix("node_id ") == true, "\(status)")
+            #expect(status.lines.contains("uptime_seconds    1h 2m"), "\(status)")
+            #expect(status.lines.contains("peers.connected   1"), "\(status)")
+
+            let tenants = try await DataCommandTests.lattice(stub, ["admin", "tenants"])
+            #expect(
+                tenants.lines == ["TENANT  KEYS  SIZE      READERS  WRITERS", "app     1234  55.5 KiB  2        1"]
+            )
+
+            let sync = try await DataCommandTests.lattice(stub, ["admin", "sync", "--tenant", "app", "--peer", "QUJD"])
+            #expect(sync.stdout == "scheduled 2 sync rounds\n", "\(sync)")
+            #expect(stub.requests.last?.body == ["tenant": "app", "peer": "QUJD"])
+
+            let metrics = try await DataCommandTests.lattice(stub, ["admin", "metrics"])
+            #expect(metrics.status == 0, "\(metrics)")
+            #expect(metrics.stdout.contains("# TYPE lattice_process_start_time_seconds gauge"), "\(metrics)")
+        }
+    }
+}
