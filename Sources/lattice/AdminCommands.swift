@@ -5,6 +5,7 @@ import LatticeOps
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask a running node about its status, peers and tenants, start a sync, read its metrics.",
+        discussion: ClientOptions.exitStatusHelp,
         subcommands: [Status.self, Peers.self, Tenants.self, Sync.self, Metrics.self]
     )
 }

@@ -10,6 +10,13 @@ enum OperatorCommands {
 
 /// The options every command that talks to a running node takes: where its admin socket is.
 struct ClientOptions: ParsableArguments {
+    /// The exit statuses of client commands (see ``CLIError/Code``), for their help text.
+    static let exitStatusHelp = """
+        Exit status: 0 done; 1 the node refused (its message is on stderr: a missing key, an \
+        unknown tenant, a type mismatch); 2 no usable answer from the admin socket; 3 a config \
+        or key file problem; 64 bad usage.
+        """
+
     @Option(help: ArgumentHelp("The node's admin socket (instead of reading it from the config).", valueName: "path"))
     var socket: String?
 
@@ -30,10 +37,9 @@ struct ClientOptions: ParsableArguments {
     /// A client of the node's admin socket: `--socket`, else the config's `admin_socket`.
     func client() throws(CLIError) -> NodeClient {
         if let socket {
-            return NodeClient(socketPath: socket, origin: "given with --socket")
+            return NodeClient(socketPath: socket, configPath: nil)
         }
         let loaded = try ConfigFile.load(config)
-        let (path, _) = ConfigFile.locate(config)
-        return NodeClient(socketPath: loaded.adminSocket, origin: "admin_socket of \(path)")
+        return NodeClient(socketPath: loaded.adminSocket, configPath: ConfigFile.locate(config).path)
     }
 }

@@ -12,7 +12,8 @@ enum KeyPaths {
 struct Put: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set a register to VALUE (a string; with --json, a JSON scalar). Prints nothing on success.",
-        discussion: "Answers once the write is durable on the node (with durability = \"durable\")."
+        discussion: "Answers once the write is durable on the node (with durability = \"durable\").\n\n"
+            + ClientOptions.exitStatusHelp
     )
 
     @OptionGroup var options: ClientOptions
@@ -41,7 +42,7 @@ struct Get: AsyncParsableCommand {
             A register's string prints raw (no quotes), a counter as its number, a set's members and \
             a multi-value register's values as a JSON array, a map as a JSON object. A missing key \
             exits with status 1 and a message on stderr.
-            """
+            """ + "\n\n" + ClientOptions.exitStatusHelp
     )
 
     @OptionGroup var options: ClientOptions
@@ -59,7 +60,8 @@ struct Get: AsyncParsableCommand {
 /// `lattice delete TENANT KEY`.
 struct Delete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove a key (observed-remove: concurrent writes elsewhere survive). Prints nothing on success."
+        abstract: "Remove a key (observed-remove: concurrent writes elsewhere survive). Prints nothing on success.",
+        discussion: ClientOptions.exitStatusHelp
     )
 
     @OptionGroup var options: ClientOptions
@@ -86,7 +88,8 @@ private func applyOp(_ options: ClientOptions, _ tenant: String, _ key: String, 
 struct Incr: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add N (default 1) to a counter and print its new value.",
-        discussion: "To subtract, give a negative amount after --, or with --by: lattice incr T K -- -5, --by -5."
+        discussion: "To subtract, give a negative amount after --, or with --by: lattice incr T K -- -5, --by -5.\n\n"
+            + ClientOptions.exitStatusHelp
     )
 
     @OptionGroup var options: ClientOptions
@@ -110,7 +113,8 @@ struct Incr: AsyncParsableCommand {
 struct SAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sadd",
-        abstract: "Add MEMBER to a set and print the set's members."
+        abstract: "Add MEMBER to a set and print the set's members.",
+        discussion: ClientOptions.exitStatusHelp
     )
 
     @OptionGroup var options: ClientOptions
@@ -133,7 +137,8 @@ struct SAdd: AsyncParsableCommand {
 struct SRem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "srem",
-        abstract: "Remove MEMBER from a set and print the set's members."
+        abstract: "Remove MEMBER from a set and print the set's members.",
+        discussion: ClientOptions.exitStatusHelp
     )
 
     @OptionGroup var options: ClientOptions
@@ -155,7 +160,8 @@ struct SRem: AsyncParsableCommand {
 /// `lattice keys TENANT [--prefix P]`: every key, one per line, in byte order.
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List a tenant's keys, one per line, in byte order (all pages)."
+        abstract: "List a tenant's keys, one per line, in byte order (all pages).",
+        discussion: ClientOptions.exitStatusHelp
     )
 
     /// Keys asked for per request: the admin API's largest page (admin-v1 section 3.7), so a

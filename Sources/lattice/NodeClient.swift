@@ -1,16 +1,20 @@
 import LatticeOps
 import NIOHTTP1
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The CLI's view of a node's admin socket (`Protocols/admin-v1.md`): a request either answers
 /// 2xx or becomes a ``CLIError`` carrying the node's own error message.
 struct NodeClient {
     let admin: AdminClient
-    /// Where the socket path came from ("admin_socket of ./lattice.toml"), for messages.
-    let origin: String
+    /// The config file the socket path came from, or nil when it was given with `--socket`.
+    let configPath: String?
 
-    init(socketPath: String, origin: String) {
+    init(socketPath: String, configPath: String?) {
         self.admin = AdminClient(socketPath: socketPath)
-        self.origin = origin
+        self.configPath = configPath
     }
 
     /// Sends one request and returns a 2xx response. Throws `.unreachable` when no node answers
@@ -26,8 +30,7 @@ struct NodeClient {
         do {
             response = try await admin.request(method, path, json: body)
         } catch let error as AdminClientError {
-            let hint = error.code == .unreachable ? " (\(admin.socketPath) is the socket \(origin))" : ""
-            throw CLIError(.unreachable, error.message + hint)
+            throw error.code == .unreachable ? unreachable() : CLIError(.unreachable, error.message)
         } catch {
             throw CLIError(.unreachable, "the request to the admin socket \(admin.socketPath) failed: \(error)")
         }
@@ -48,6 +51,27 @@ struct NodeClient {
             )
         }
         return document
+    }
+
+    /// Nobody answered on the socket: say which socket, where its path came from, and what to do.
+    private func unreachable() -> CLIError {
+        let path = admin.socketPath
+        let origin = configPath.map { "admin_socket of \($0)" } ?? "given with --socket"
+        var status = stat()
+        let reason: String
+        if lstat(path, &status) != 0 {
+            reason = "there is no socket file, so no node is running with this admin_socket"
+        } else if status.st_mode & S_IFMT != S_IFSOCK {
+            reason = "that file is not a socket"
+        } else {
+            reason = "nothing accepted the connection (a node that stopped abruptly leaves its socket file behind)"
+        }
+        let start = "lattice node --config \(configPath.map(shellQuoted) ?? "FILE")"
+        return CLIError(
+            .unreachable,
+            "cannot connect to the admin socket \(path) (\(origin)): \(reason). Start the node with `\(start)`,"
+                + " or point --socket or --config at a running node"
+        )
     }
 
     /// The message of an admin error body (`{"error": {"code", "message"}}`, section 2.1),

@@ -113,19 +113,53 @@ struct DataCommandTests {
         }
     }
 
-    @Test("an unreachable socket fails with exit 2, naming the socket and how to start the node")
+    @Test("an unreachable socket fails with exit 2, naming the socket, why, and how to start the node")
     func test_unreachableSocket_saysWhatToDo() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
-        let socket = scratch.file("admin/lattice.sock")
-        let result = try await LatticeRunner.run(
+        let socket = scratch.file("lattice.sock")
+        let missing = try await LatticeRunner.run(
             ["get", "app", "k", "--socket", socket],
             in: scratch.path,
             scratch: scratch
         )
-        #expect(result.status == 2, "\(result)")
-        #expect(result.stderr.contains("cannot connect to the admin socket \(socket)"), "\(result)")
-        #expect(result.stderr.contains("lattice node --config"), "\(result)")
+        #expect(missing.status == 2, "\(missing)")
+        #expect(
+            missing.stderr.contains("cannot connect to the admin socket \(socket) (given with --socket)"),
+            "\(missing)"
+        )
+        #expect(missing.stderr.contains("no socket file"), "\(missing)")
+        #expect(missing.stderr.contains("lattice node --config FILE"), "\(missing)")
+
+        try leaveStaleSocket(at: socket)
+        let stale = try await LatticeRunner.run(
+            ["get", "app", "k", "--socket", socket],
+            in: scratch.path,
+            scratch: scratch
+        )
+        #expect(stale.status == 2, "\(stale)")
+        #expect(stale.stderr.contains("nothing accepted the connection"), "\(stale)")
+    }
+
+    /// Binds a Unix socket at `path` and closes it without listening or unlinking: the file a
+    /// node that was killed leaves behind.
+    private func leaveStaleSocket(at path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RunnerError("socket failed: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw RunnerError("path too long") }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: bytes)
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0 else { throw RunnerError("bind \(path) failed: errno \(errno)") }
     }
 
     @Test("--config finds the socket through the config's admin_socket, and says so when nobody listens")
@@ -153,7 +187,8 @@ struct DataCommandTests {
                 scratch: scratch
             )
             #expect(nobody.status == 2, "\(nobody)")
-            #expect(nobody.stderr.contains("is the socket admin_socket of other.toml"), "\(nobody)")
+            #expect(nobody.stderr.contains("\(scratch.path)/nobody.sock (admin_socket of other.toml)"), "\(nobody)")
+            #expect(nobody.stderr.contains("`lattice node --config other.toml`"), "\(nobody)")
         }
     }
 }
