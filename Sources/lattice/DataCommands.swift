@@ -75,12 +75,13 @@ struct Delete: AsyncParsableCommand {
     }
 }
 
-/// Applies one CRDT op (admin-v1 section 3.11) and prints the key's new value.
-private func applyOp(_ options: ClientOptions, _ tenant: String, _ key: String, _ op: JSONValue) async throws(CLIError)
-{
-    let document = try await options.client().json(.POST, KeyPaths.ops(tenant, key), json: op)
-    if let value = document["value"] {
-        Terminal.line(ValueText.line(type: document["type"]?.stringValue, value: value))
+extension ClientOptions {
+    /// Applies one CRDT op (admin-v1 section 3.11) and prints the key's new value.
+    func apply(_ op: JSONValue, tenant: String, key: String) async throws(CLIError) {
+        let document = try await client().json(.POST, KeyPaths.ops(tenant, key), json: op)
+        if let value = document["value"] {
+            Terminal.line(ValueText.line(type: document["type"]?.stringValue, value: value))
+        }
     }
 }
 
@@ -104,7 +105,7 @@ struct Incr: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            try await applyOp(options, tenant, key, ["op": "incr", "by": .int(amount ?? by ?? 1)])
+            try await options.apply(["op": "incr", "by": .int(amount ?? by ?? 1)], tenant: tenant, key: key)
         }
     }
 }
@@ -128,7 +129,7 @@ struct SAdd: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let member = try ValueText.argument(member, json: json, name: "MEMBER")
-            try await applyOp(options, tenant, key, ["op": "add", "member": member])
+            try await options.apply(["op": "add", "member": member], tenant: tenant, key: key)
         }
     }
 }
@@ -152,7 +153,7 @@ struct SRem: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let member = try ValueText.argument(member, json: json, name: "MEMBER")
-            try await applyOp(options, tenant, key, ["op": "remove", "member": member])
+            try await options.apply(["op": "remove", "member": member], tenant: tenant, key: key)
         }
     }
 }
