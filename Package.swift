@@ -88,6 +88,12 @@ let package = Package(
             dependencies: [
                 "LatticeWire",
                 "LatticeCrypto",
+                "LatticeCore",
+                "LatticeSync",
+                "LatticeStore",
+                "LatticeOps",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,14 +121,19 @@ let package = Package(
                 "LatticeOps",
                 "LatticeBenchmarks",
                 "LatticeStore",
+                "LatticeNode",
                 "LatticeCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
 
         // MARK: Tests
+        // Shared by test targets: driving the real `lattice` binary as a child process.
+        .target(name: "LatticeTestSupport", path: "Tests/LatticeTestSupport", swiftSettings: strict),
         .testTarget(
             name: "LatticeCoreTests",
             dependencies: [
@@ -135,6 +146,7 @@ let package = Package(
         .testTarget(
             name: "LatticeStoreTests",
             dependencies: [
+                "LatticeTestSupport",
                 "LatticeStore", "LatticeCrypto", "LatticeSync",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -187,7 +199,12 @@ let package = Package(
         .testTarget(
             name: "LatticeNodeTests",
             dependencies: [
+                "LatticeTestSupport",
                 "LatticeNode",
+                "LatticeCore",
+                "LatticeSync",
+                "LatticeStore",
+                "LatticeOps",
                 "LatticeWire",
                 "LatticeCrypto",
                 "LatticeCompression",

@@ -26,7 +26,7 @@ struct AdminOptions: ParsableArguments {
     var format: OutputFormat = .table
 
     /// Fetches `path` and prints it as JSON or through `table`.
-    func show(_ path: String, table: (JSONValue) -> String) async throws(CLIError) {
+    func show(_ path: String, table: (JSONValue) -> String) async throws(CommandFailure) {
         let node = try client.client()
         switch format {
         case .json:

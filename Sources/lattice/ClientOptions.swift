@@ -10,7 +10,7 @@ enum OperatorCommands {
 
 /// The options every command that talks to a running node takes: where its admin socket is.
 struct ClientOptions: ParsableArguments {
-    /// The exit statuses of client commands (see ``CLIError/Code``), for their help text.
+    /// The exit statuses of client commands (see ``CommandFailure/Code``), for their help text.
     static let exitStatusHelp = """
         Exit status: 0 done; 1 the node refused (its message is on stderr: a missing key, an \
         unknown tenant, a type mismatch); 2 no usable answer from the admin socket; 3 a config \
@@ -35,7 +35,7 @@ struct ClientOptions: ParsableArguments {
     }
 
     /// A client of the node's admin socket: `--socket`, else the config's `admin_socket`.
-    func client() throws(CLIError) -> NodeClient {
+    func client() throws(CommandFailure) -> NodeClient {
         if let socket {
             return NodeClient(socketPath: socket, configPath: nil)
         }

@@ -21,10 +21,10 @@ enum ConfigFile {
 
     /// Loads and validates the config, printing its warnings (unknown keys, risky settings) to
     /// stderr. With `checkOwnKey`, a config listing this node's own key as a peer is refused.
-    static func load(_ explicit: String?, checkOwnKey: Bool = false) throws(CLIError) -> LatticeConfig {
+    static func load(_ explicit: String?, checkOwnKey: Bool = false) throws(CommandFailure) -> LatticeConfig {
         let (path, origin) = locate(explicit)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CLIError(
+            throw CommandFailure(
                 .config,
                 "no config file at \(path) (\(origin)); pass --config FILE (or --socket PATH to a running node),"
                     + " set \(environmentVariable), or create one with `lattice init`"
@@ -42,7 +42,7 @@ enum ConfigFile {
             }
             return loaded.config
         } catch {
-            throw CLIError(.config, error.message)
+            throw CommandFailure(.config, error.message)
         }
     }
 

@@ -77,7 +77,7 @@ struct Delete: AsyncParsableCommand {
 
 extension ClientOptions {
     /// Applies one CRDT op (admin-v1 section 3.11) and prints the key's new value.
-    func apply(_ op: JSONValue, tenant: String, key: String) async throws(CLIError) {
+    func apply(_ op: JSONValue, tenant: String, key: String) async throws(CommandFailure) {
         let document = try await client().json(.POST, KeyPaths.ops(tenant, key), json: op)
         if let value = document["value"] {
             Terminal.line(ValueText.line(type: document["type"]?.stringValue, value: value))
@@ -186,21 +186,30 @@ struct Keys: AsyncParsableCommand {
                 guard let next = page["next"]?.stringValue else { return }
                 // A node whose cursor does not advance would loop forever: refuse it.
                 if let after, !after.utf8.lexicographicallyPrecedes(next.utf8) {
-                    throw CLIError(.unreachable, "the node's key listing did not advance past \"\(after)\"; stopped")
+                    throw CommandFailure(
+                        .unreachable,
+                        "the node's key listing did not advance past \"\(after)\"; stopped"
+                    )
                 }
                 after = next
             }
         }
     }
 
-    private static func keys(of page: JSONValue) throws(CLIError) -> [String] {
+    private static func keys(of page: JSONValue) throws(CommandFailure) -> [String] {
         guard case .array(let entries)? = page["keys"] else {
-            throw CLIError(.unreachable, "the node's key listing has no \"keys\" array; is the node a newer version?")
+            throw CommandFailure(
+                .unreachable,
+                "the node's key listing has no \"keys\" array; is the node a newer version?"
+            )
         }
         var keys: [String] = []
         for entry in entries {
             guard let key = entry["key"]?.stringValue else {
-                throw CLIError(.unreachable, "the node's key listing has an entry without a \"key\" string: \(entry)")
+                throw CommandFailure(
+                    .unreachable,
+                    "the node's key listing has an entry without a \"key\" string: \(entry)"
+                )
             }
             keys.append(key)
         }

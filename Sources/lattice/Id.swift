@@ -25,12 +25,12 @@ struct Id: AsyncParsableCommand {
     }
 
     /// The base64 public key of the node key file at `path`.
-    static func publicKey(nodeKeyFile path: String) throws(CLIError) -> String {
+    static func publicKey(nodeKeyFile path: String) throws(CommandFailure) -> String {
         do {
             let pair = try X25519KeyPair.load(from: path)
             return Data(pair.publicKey).base64EncodedString()
         } catch {
-            throw CLIError(.config, error.message)
+            throw CommandFailure(.config, error.message)
         }
     }
 }

@@ -81,10 +81,10 @@ struct NodeLayout {
     }
 
     /// Throws when any of the files exists, naming all that do.
-    func refuseExisting() throws(CLIError) {
+    func refuseExisting() throws(CommandFailure) {
         let existing = files.filter { FileManager.default.fileExists(atPath: $0) }
         guard existing.isEmpty else {
-            throw CLIError(
+            throw CommandFailure(
                 .localFiles,
                 "\(existing.joined(separator: " and ")) already exist\(existing.count == 1 ? "s" : "");"
                     + " lattice init never overwrites a node's config or keys: choose another --dir,"
@@ -95,25 +95,28 @@ struct NodeLayout {
 
     /// Validates the config text before anything is written (a bad --network or a directory
     /// too deep for a Unix socket path is refused with the loader's message).
-    func check(configText: String) throws(CLIError) {
+    func check(configText: String) throws(CommandFailure) {
         let loader = ConfigLoader(environment: [:], workingDirectory: absoluteDirectory)
         let loaded: LoadedConfig
         do {
             loaded = try loader.load(contents: configText, sourceName: configFile, baseDirectory: absoluteDirectory)
         } catch {
-            throw CLIError(.config, "cannot create a node with these options: \(error.message)")
+            throw CommandFailure(.config, "cannot create a node with these options: \(error.message)")
         }
         if let warning = loaded.warnings.first {
-            throw CLIError(.config, "the generated config has a warning (a bug in lattice init): \(warning)")
+            throw CommandFailure(.config, "the generated config has a warning (a bug in lattice init): \(warning)")
         }
     }
 
     /// Creates the directory (mode 0700: it will hold keys and data) unless it exists.
-    func createDirectory() throws(CLIError) {
+    func createDirectory() throws(CommandFailure) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: absoluteDirectory, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw CLIError(.localFiles, "\(absoluteDirectory) exists and is not a directory; choose another --dir")
+                throw CommandFailure(
+                    .localFiles,
+                    "\(absoluteDirectory) exists and is not a directory; choose another --dir"
+                )
             }
             return
         }
@@ -121,10 +124,10 @@ struct NodeLayout {
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
-            throw CLIError(.localFiles, "cannot create the directory \(parent): \(error.localizedDescription)")
+            throw CommandFailure(.localFiles, "cannot create the directory \(parent): \(error.localizedDescription)")
         }
         guard mkdir(absoluteDirectory, 0o700) == 0 else {
-            throw CLIError(
+            throw CommandFailure(
                 .localFiles,
                 "cannot create the directory \(absoluteDirectory): \(String(cString: strerror(errno)))"
             )
@@ -133,24 +136,27 @@ struct NodeLayout {
 
     /// Writes the keys, then the config (so a config never points at missing keys), and returns
     /// the node's public key in base64.
-    func writeFiles(configText: String) throws(CLIError) -> String {
+    func writeFiles(configText: String) throws(CommandFailure) -> String {
         let pair: X25519KeyPair
         do {
             pair = try X25519KeyPair.generate(at: nodeKeyFile)
         } catch {
-            throw CLIError(.localFiles, error.message)
+            throw CommandFailure(.localFiles, error.message)
         }
         do {
             try MasterKey.generate(at: masterKeyFile)
         } catch {
-            throw CLIError(.localFiles, "\(error.message); \(nodeKeyFile) was written already, remove it to retry")
+            throw CommandFailure(
+                .localFiles,
+                "\(error.message); \(nodeKeyFile) was written already, remove it to retry"
+            )
         }
         try Self.createFile(configFile, contents: configText, writtenBefore: [nodeKeyFile, masterKeyFile])
         return Data(pair.publicKey).base64EncodedString()
     }
 
     /// Loads the written config as the node will; it must load without warnings.
-    func checkWrittenConfig() throws(CLIError) {
+    func checkWrittenConfig() throws(CommandFailure) {
         let loader = ConfigLoader(
             environment: [:],
             workingDirectory: absoluteDirectory,
@@ -162,14 +168,14 @@ struct NodeLayout {
                 Terminal.warning(warning.message)
             }
         } catch {
-            throw CLIError(.config, "the config just written does not load: \(error.message)")
+            throw CommandFailure(.config, "the config just written does not load: \(error.message)")
         }
     }
 
     /// Creates `path` exclusively (mode 0644: no secrets in it) holding `contents`, synced to disk.
-    private static func createFile(_ path: String, contents: String, writtenBefore: [String]) throws(CLIError) {
-        func failure(_ action: String) -> CLIError {
-            CLIError(
+    private static func createFile(_ path: String, contents: String, writtenBefore: [String]) throws(CommandFailure) {
+        func failure(_ action: String) -> CommandFailure {
+            CommandFailure(
                 .localFiles,
                 "\(path) cannot be \(action): \(String(cString: strerror(errno)));"
                     + " \(writtenBefore.joined(separator: " and ")) were written already, remove them to retry"

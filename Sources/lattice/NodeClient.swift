@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// The CLI's view of a node's admin socket (`Protocols/admin-v1.md`): a request either answers
-/// 2xx or becomes a ``CLIError`` carrying the node's own error message.
+/// 2xx or becomes a ``CommandFailure`` carrying the node's own error message.
 struct NodeClient {
     let admin: AdminClient
     /// The config file the socket path came from, or nil when it was given with `--socket`.
@@ -23,28 +23,32 @@ struct NodeClient {
         _ method: HTTPMethod,
         _ path: String,
         json body: JSONValue? = nil
-    ) async throws(CLIError)
+    ) async throws(CommandFailure)
         -> AdminClient.Response
     {
         let response: AdminClient.Response
         do {
             response = try await admin.request(method, path, json: body)
         } catch let error as AdminClientError {
-            throw error.code == .unreachable ? unreachable() : CLIError(.unreachable, error.message)
+            throw error.code == .unreachable ? unreachable() : CommandFailure(.unreachable, error.message)
         } catch {
-            throw CLIError(.unreachable, "the request to the admin socket \(admin.socketPath) failed: \(error)")
+            throw CommandFailure(.unreachable, "the request to the admin socket \(admin.socketPath) failed: \(error)")
         }
         guard (200..<300).contains(response.status) else {
-            throw CLIError(.nodeError, Self.errorMessage(of: response))
+            throw CommandFailure(.nodeError, Self.errorMessage(of: response))
         }
         return response
     }
 
     /// Sends one request and returns the 2xx response's JSON document.
-    func json(_ method: HTTPMethod, _ path: String, json body: JSONValue? = nil) async throws(CLIError) -> JSONValue {
+    func json(
+        _ method: HTTPMethod,
+        _ path: String,
+        json body: JSONValue? = nil
+    ) async throws(CommandFailure) -> JSONValue {
         let response = try await send(method, path, json: body)
         guard let document = response.json else {
-            throw CLIError(
+            throw CommandFailure(
                 .unreachable,
                 "the node at \(admin.socketPath) answered \(method) \(path) with a body that is not JSON;"
                     + " is this a Lattice admin socket?"
@@ -54,7 +58,7 @@ struct NodeClient {
     }
 
     /// Nobody answered on the socket: say which socket, where its path came from, and what to do.
-    private func unreachable() -> CLIError {
+    private func unreachable() -> CommandFailure {
         let path = admin.socketPath
         let origin = configPath.map { "admin_socket of \($0)" } ?? "given with --socket"
         var status = stat()
@@ -67,7 +71,7 @@ struct NodeClient {
             reason = "nothing accepted the connection (a node that stopped abruptly leaves its socket file behind)"
         }
         let start = "lattice node --config \(configPath.map(shellQuoted) ?? "FILE")"
-        return CLIError(
+        return CommandFailure(
             .unreachable,
             "cannot connect to the admin socket \(path) (\(origin)): \(reason). Start the node with `\(start)`,"
                 + " or point --socket or --config at a running node"

@@ -1,5 +1,6 @@
 import LatticeCore
 import LatticeCrypto
+import LatticeTestSupport
 import Testing
 
 @_spi(Testing) @testable import LatticeStore

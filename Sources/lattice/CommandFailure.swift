@@ -7,7 +7,7 @@ import Glibc
 /// A failure of a `lattice` command that a person can act on. The message names the input
 /// (file, socket, key) and what to do; it goes to stderr and the process exits with the code's
 /// ``exitStatus``, so scripts can tell "the node said no" from "no node to ask".
-struct CLIError: Error, CustomStringConvertible {
+struct CommandFailure: Error, CustomStringConvertible {
     /// What kind of failure this is; each kind has its own exit status.
     struct Code: Hashable, CustomStringConvertible {
         fileprivate enum Base: String {
@@ -80,11 +80,11 @@ enum Terminal {
     }
 }
 
-/// Runs a command body; a ``CLIError`` is printed to stderr and becomes its exit status.
+/// Runs a command body; a ``CommandFailure`` is printed to stderr and becomes its exit status.
 func reportingFailures(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let error as CLIError {
+    } catch let error as CommandFailure {
         Terminal.error(error.message)
         throw ExitCode(error.code.exitStatus)
     }

@@ -1,18 +1,17 @@
-@testable import LatticeStore
-
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A child process with its standard output on a pipe, for the crash and reader tests.
-final class ChildProcess {
-    let pid: pid_t
+/// A child process with its standard output (and optionally standard error) on a pipe: the
+/// store's crash tests and the CLI and node tests that drive the real `lattice` binary.
+public final class ChildProcess {
+    public let pid: pid_t
     private let output: Int32
     private var buffer: [UInt8] = []
-    private(set) var isExited = false
+    public private(set) var isExited = false
 
     /// The `lattice` executable built next to the test binary, or a clear failure.
-    static func latticeExecutable() throws -> String {
+    public static func latticeExecutable() throws -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { throw ChildError("cannot read /proc/self/exe") }
@@ -29,19 +28,39 @@ final class ChildProcess {
         )
     }
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    /// Starts `executable`; with `mergeStandardError` its standard error goes to the same pipe.
+    /// `environment` entries are added to (or replace) this process's environment.
+    public init(
+        _ executable: String,
+        _ arguments: [String],
+        mergeStandardError: Bool = false,
+        environment: [String: String] = [:]
+    ) throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ChildError("pipe failed: errno \(errno)") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        if mergeStandardError { posix_spawn_file_actions_adddup2(&actions, fds[1], 2) }
         posix_spawn_file_actions_addclose(&actions, fds[0])
         posix_spawn_file_actions_addclose(&actions, fds[1])
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var child = pid_t()
-        let rc = posix_spawn(&child, executable, &actions, nil, argv, environ)
+        var merged = [String: String]()
+        var e = environ
+        while let entry = e.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                merged[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            e += 1
+        }
+        for (k, v) in environment { merged[k] = v }
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in envp { free(p) } }
+        let rc = posix_spawn(&child, executable, &actions, nil, argv, envp)
         close(fds[1])
         guard rc == 0 else {
             close(fds[0])
@@ -60,7 +79,7 @@ final class ChildProcess {
     }
 
     /// Complete lines read within `timeoutMs` (fewer if the pipe closes). Partial lines stay buffered.
-    func readLines(timeoutMs: Int) -> (lines: [String], closed: Bool) {
+    public func readLines(timeoutMs: Int) -> (lines: [String], closed: Bool) {
         let deadline = monotonicNanoseconds() + UInt64(timeoutMs) * 1_000_000
         var closed = false
         while true {
@@ -83,7 +102,7 @@ final class ChildProcess {
     }
 
     /// Reads until a full line arrives or `timeoutMs` passes.
-    func firstLine(timeoutMs: Int) -> String? {
+    public func firstLine(timeoutMs: Int) -> String? {
         let deadline = monotonicNanoseconds() + UInt64(timeoutMs) * 1_000_000
         while monotonicNanoseconds() < deadline {
             let (lines, closed) = readLines(timeoutMs: 20)
@@ -101,14 +120,14 @@ final class ChildProcess {
     }
 
     /// Kills the child with SIGKILL and reaps it.
-    func killNow() {
+    public func killNow() {
         kill(pid, SIGKILL)
         _ = waitForExit()
     }
 
     /// Waits for the child and returns its wait status.
     @discardableResult
-    func waitForExit() -> Int32 {
+    public func waitForExit() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         isExited = true
@@ -116,7 +135,14 @@ final class ChildProcess {
     }
 }
 
-struct ChildError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct ChildError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Nanoseconds of CLOCK_MONOTONIC.
+func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
