@@ -63,7 +63,7 @@ extension Admin {
 
     struct Tenants: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Each tenant's key count, size and peers (GET /v1/tenants)."
+            abstract: "Each tenant's key and tombstone counts and its peers (GET /v1/tenants)."
         )
         @OptionGroup var options: AdminOptions
 
@@ -74,17 +74,16 @@ extension Admin {
 
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Start an anti-entropy round now, with every peer or one (POST /v1/sync)."
+            abstract: "Start an anti-entropy round now with every connected peer, or one (POST /v1/sync)."
         )
         @OptionGroup var options: AdminOptions
-        @Option(help: ArgumentHelp("Only this peer (its base64 public key).", valueName: "key")) var peer: String?
-        @Option(help: "Only this tenant.") var tenant: String?
+        @Option(help: ArgumentHelp("Only this peer: its public key (base64) or its name.", valueName: "peer"))
+        var peer: String?
 
         func run() async throws {
             try await reportingFailures {
                 var body: [String: JSONValue] = [:]
                 if let peer { body["peer"] = .string(peer) }
-                if let tenant { body["tenant"] = .string(tenant) }
                 let response = try await options.client.client().send(.POST, "/v1/sync", json: .object(body))
                 switch options.format {
                 case .json:

@@ -7,20 +7,25 @@ enum AdminTables {
     /// by eye (48 bits), short enough for the table to fit a terminal.
     static let shortIDCharacters = 8
 
-    /// `GET /v1/peers`: one row per peer, in config order.
+    /// `GET /v1/peers`: one row per peer, in config order. The scheduler's reason for the next
+    /// round is a sentence, left to `--format json`; REASON is why the peer is in its state.
     static func peers(_ document: JSONValue) -> String {
-        var table = TextTable(["name", "id", "address", "state", "rtt", "goodput", "lag", "next-round", "reason"])
+        var table = TextTable(
+            ["name", "id", "address", "state", "rtt", "goodput", "in", "out", "lag", "next-round", "reason"]
+        )
         guard case .array(let peers)? = document["peers"] else { return table.rendered() }
         for peer in peers {
             table.add([
                 peer["name"]?.cellText ?? "",
-                shortID(peer["public_key"]?.stringValue),
+                shortID((peer["id"] ?? peer["public_key"])?.stringValue),
                 peer["address"]?.cellText ?? "",
                 peer["state"]?.cellText ?? "",
                 HumanUnits.milliseconds(peer["rtt_seconds"]?.numberValue),
                 HumanUnits.rate(peer["goodput_bytes_per_second"]?.numberValue),
+                HumanUnits.bytes(peer["bytes_in"]?.numberValue),
+                HumanUnits.bytes(peer["bytes_out"]?.numberValue),
                 lag(peer["lag"]),
-                nextRound(peer),
+                HumanUnits.duration(peer["next_round_in_seconds"]?.numberValue),
                 (peer["reason"]?.cellText ?? peer["last_error"]?.cellText) ?? "",
             ])
         }
@@ -29,13 +34,13 @@ enum AdminTables {
 
     /// `GET /v1/tenants`: one row per tenant.
     static func tenants(_ document: JSONValue) -> String {
-        var table = TextTable(["tenant", "keys", "size", "readers", "writers"])
+        var table = TextTable(["tenant", "keys", "tombstones", "readers", "writers"])
         guard case .array(let tenants)? = document["tenants"] else { return table.rendered() }
         for tenant in tenants {
             table.add([
                 tenant["id"]?.cellText ?? "",
                 tenant["keys"]?.cellText ?? "",
-                HumanUnits.bytes(tenant["bytes"]?.numberValue),
+                tenant["tombstones"]?.cellText ?? "",
                 tenant["peers"]?["read"]?.cellText ?? "",
                 tenant["peers"]?["write"]?.cellText ?? "",
             ])
@@ -69,13 +74,6 @@ enum AdminTables {
     private static func lag(_ value: JSONValue?) -> String {
         guard case .object(let tenants)? = value else { return value?.cellText ?? "" }
         return tenants.keys.sorted().map { "\($0):\(tenants[$0]!.cellText ?? "-")" }.joined(separator: " ")
-    }
-
-    /// `1.5 s (backlog)`.
-    private static func nextRound(_ peer: JSONValue) -> String {
-        guard let seconds = peer["next_round_in_seconds"]?.numberValue else { return "" }
-        let reason = peer["next_round_reason"]?.stringValue.map { " (\($0))" } ?? ""
-        return HumanUnits.duration(seconds) + reason
     }
 
     /// Nested objects become dotted names: `peers.connected`.

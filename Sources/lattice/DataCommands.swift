@@ -52,6 +52,11 @@ struct Get: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let document = try await options.client().json(.GET, KeyPaths.key(tenant, key))
+            // A key created concurrently as two types keeps both; the node shows the first.
+            if case .array(let types)? = document["types"], types.count > 1 {
+                let names = types.compactMap(\.stringValue).joined(separator: ", ")
+                Terminal.warning("\(key) holds several types (\(names)); showing the first")
+            }
             Terminal.line(ValueText.line(type: document["type"]?.stringValue, value: document["value"] ?? .null))
         }
     }

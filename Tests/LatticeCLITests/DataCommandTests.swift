@@ -43,6 +43,9 @@ struct DataCommandTests {
             let tenant = try await Self.lattice(stub, ["get", "other", "k"])
             #expect(tenant.status == 1)
             #expect(tenant.stderr.contains("tenant \"other\" is not configured"), "\(tenant)")
+            let twoTypes = try await Self.lattice(stub, ["get", "app", "both"])
+            #expect(twoTypes.stdout == "7\n", "\(twoTypes)")
+            #expect(twoTypes.stderr == "warning: both holds several types (counter, set); showing the first\n")
         }
     }
 

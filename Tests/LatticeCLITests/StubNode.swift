@@ -26,36 +26,45 @@ final class StubNode: Sendable {
         "tags": ("set", ["members": ["a", "b"]]),
         "profile": ("map", ["name": "x", "n": 1]),
         "conflict": ("mvregister", ["values": ["x", "y"]]),
+        "both": ("counter", 7),
     ]
     /// Keys the listing returns, in byte order.
     static let listedKeys = ["k1", "k2", "k3", "k4", "k5", "other"]
     /// Keys per listing page: small, so listing five keys takes three pages.
     static let listingPageKeys = 2
 
+    /// Peers as admin-v1 section 3.5 shows them (one connected, one backing off).
     static let peers: JSONValue = [
         "peers": [
             [
-                "name": "n2", "public_key": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
-                "address": "127.0.0.1:7402", "state": "connected", "rtt_seconds": .double(0.0123),
+                "name": "n2", "id": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+                "public_key": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=", "address": "127.0.0.1:7402",
+                "state": "connected", "reason": "connected to 127.0.0.1:7402", "rtt_seconds": .double(0.0123),
                 "rtt_variance_seconds": .double(0.002), "goodput_bytes_per_second": 1_258_291,
-                "lag": ["app": 12], "next_round_in_seconds": .double(1.5), "next_round_reason": "backlog",
-                "last_error": .null, "permissions": ["app": "read-write"],
+                "bytes_in": 5120, "bytes_out": 300, "lag": ["app": 12], "next_round_in_seconds": .double(1.5),
+                "next_round_reason": "backlog of 12 entries", "last_error": .null, "permissions": ["app": "read-write"],
             ],
             [
-                "name": "edge-3", "public_key": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-                "address": "10.0.0.3:7400", "state": "backoff", "rtt_seconds": .null,
-                "goodput_bytes_per_second": .null, "lag": ["app": 0], "next_round_in_seconds": 4,
-                "next_round_reason": "backoff", "reason": "connection refused", "permissions": ["app": "read"],
+                "id": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                "public_key": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "address": "10.0.0.3:7400",
+                "state": "backoff", "reason": "3 failures, last: connection refused; retry in 4 s",
+                "rtt_seconds": .null, "goodput_bytes_per_second": .null, "bytes_in": 0, "bytes_out": 0,
+                "lag": ["app": 0], "next_round_in_seconds": 4, "next_round_reason": "backoff",
+                "last_error": "connection refused", "permissions": ["app": "read"],
             ],
         ]
     ]
     static let tenants: JSONValue = [
-        "tenants": [["id": "app", "keys": 1234, "bytes": 56_789, "peers": ["read": 2, "write": 1]]]
+        "tenants": [
+            ["id": "app", "keys": 1234, "tombstones": 3, "complete": ["0a1b": 17], "peers": ["read": 2, "write": 1]]
+        ]
     ]
     static let status: JSONValue = [
-        "network": "testnet", "node_id": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
-        "listen_address": "127.0.0.1:40123", "profile": "loopback", "uptime_seconds": 3725,
-        "version": "0.1.0", "durability": "durable", "tenants": 1, "peers": ["configured": 2, "connected": 1],
+        "network": "testnet", "name": "n1", "node_id": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+        "listen": "127.0.0.1:0", "listen_address": "127.0.0.1:40123", "profile": "loopback",
+        "uptime_seconds": .double(3725.2), "version": "0.1.0", "durability": "durable", "tenants": 1,
+        "peers": ["configured": 2, "connected": 1],
+        "scheduler": ["wakeups": 911, "next_tick_reason": "round with n2 due"],
     ]
 
     let directory: TemporaryDirectory
@@ -111,7 +120,11 @@ final class StubNode: Sendable {
             guard let (type, value) = values[key] else {
                 throw AdminHTTPError(.notFound, code: "key_not_found", message: "no value under key \"\(key)\" in app")
             }
-            return .json(["key": .string(key), "type": .string(type), "value": value])
+            var document: JSONValue = ["key": .string(key), "type": .string(type), "value": value]
+            if key == "both" {
+                document = ["key": "both", "type": "counter", "value": 7, "types": ["counter", "set"]]
+            }
+            return .json(document)
         }
         router.add(.PUT, "/v1/kv/{tenant}/{key}") { request in
             let key = try existingTenant(request)
@@ -141,7 +154,7 @@ final class StubNode: Sendable {
     private static func existingTenant(_ request: AdminRequest) throws -> String {
         guard request.pathParameters["tenant"] == tenant else {
             let name = request.pathParameters["tenant"] ?? ""
-            throw AdminHTTPError(.notFound, code: "unknown_tenant", message: "tenant \"\(name)\" is not configured")
+            throw AdminHTTPError(.notFound, code: "tenant_not_found", message: "tenant \"\(name)\" is not configured")
         }
         return request.pathParameters["key"] ?? ""
     }
