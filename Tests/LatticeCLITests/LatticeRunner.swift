@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What one run of the `lattice` binary did.
 struct RunResult: CustomStringConvertible {
@@ -32,56 +33,98 @@ enum LatticeRunner {
         )
     }
 
-    /// Runs `lattice ARGUMENTS` in `directory` with the test process's environment minus every
-    /// `LATTICE_*` variable, plus `environment`. Output goes to files in `scratch`, so a large
-    /// output never blocks the child on a full pipe.
+    /// Runs `lattice ARGUMENTS` in `directory` to completion; see ``RunningLattice``.
     static func run(
         _ arguments: [String],
         in directory: String,
         scratch: TemporaryDirectory,
         environment: [String: String] = [:]
     ) async throws -> RunResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable())
+        try await RunningLattice(arguments, in: directory, scratch: scratch, environment: environment).result()
+    }
+}
+
+/// A `lattice` child process, started with the test process's environment minus every
+/// `LATTICE_*` variable, plus `environment`. Output goes to files in `scratch`, so a large
+/// output never blocks the child on a full pipe. It is killed after ``LatticeRunner/runSecondsMax``.
+final class RunningLattice {
+    private let process = Process()
+    private let outputs: (out: String, err: String)
+    private let handles: (out: FileHandle, err: FileHandle)
+    private let exited: AsyncStream<Int32>
+
+    init(
+        _ arguments: [String],
+        in directory: String,
+        scratch: TemporaryDirectory,
+        environment: [String: String] = [:]
+    ) throws {
+        process.executableURL = URL(fileURLWithPath: try LatticeRunner.executable())
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var childEnvironment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LATTICE_") }
         childEnvironment.merge(environment) { _, new in new }
         process.environment = childEnvironment
         let name = UUID().uuidString
-        let (outPath, errPath) = (scratch.file("\(name).out"), scratch.file("\(name).err"))
-        guard FileManager.default.createFile(atPath: outPath, contents: nil),
-            FileManager.default.createFile(atPath: errPath, contents: nil),
-            let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath)
+        outputs = (scratch.file("\(name).out"), scratch.file("\(name).err"))
+        guard FileManager.default.createFile(atPath: outputs.out, contents: nil),
+            FileManager.default.createFile(atPath: outputs.err, contents: nil),
+            let out = FileHandle(forWritingAtPath: outputs.out), let err = FileHandle(forWritingAtPath: outputs.err)
         else { throw RunnerError("cannot create output files in \(scratch.path)") }
+        handles = (out, err)
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(runSecondsMax)) { [process] in
-                if process.isRunning { process.terminate() }
-            }
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        exited = stream
+        let hasExited = ExitFlag()
+        process.terminationHandler = { process in
+            hasExited.set()
+            continuation.yield(process.terminationStatus)
+            continuation.finish()
         }
-        try out.close()
-        try err.close()
+        try process.run()
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(LatticeRunner.runSecondsMax)) {
+            // Only a child that is still ours: once reaped, its pid may belong to someone else.
+            guard !hasExited.isSet else { return }
+            kill(pid, SIGKILL)
+        }
+    }
+
+    /// Whether the child has not exited yet.
+    var isRunning: Bool { process.isRunning }
+
+    /// Asks the child to stop (SIGTERM), as an operator or a service manager would.
+    func terminate() { kill(process.processIdentifier, SIGTERM) }
+
+    /// Waits for the child to exit and returns its status and output (a killed child reports
+    /// its signal number as Foundation does).
+    func result() async throws -> RunResult {
+        var status: Int32 = -1
+        for await value in exited {
+            status = value
+            break
+        }
+        try handles.out.close()
+        try handles.err.close()
         defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
+            try? FileManager.default.removeItem(atPath: outputs.out)
+            try? FileManager.default.removeItem(atPath: outputs.err)
         }
         return RunResult(
             status: status,
-            stdout: try String(contentsOfFile: outPath, encoding: .utf8),
-            stderr: try String(contentsOfFile: errPath, encoding: .utf8)
+            stdout: try String(contentsOfFile: outputs.out, encoding: .utf8),
+            stderr: try String(contentsOfFile: outputs.err, encoding: .utf8)
         )
     }
+}
+
+/// Set once a child has exited, so the watchdog never signals a reused pid.
+private final class ExitFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 struct RunnerError: Error, CustomStringConvertible {
