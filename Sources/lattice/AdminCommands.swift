@@ -79,20 +79,32 @@ extension Admin {
         @OptionGroup var options: AdminOptions
         @Option(help: ArgumentHelp("Only this peer: its public key (base64) or its name.", valueName: "peer"))
         var peer: String?
+        @Flag(help: "Start digest repair (compare digests, fetch what differs) instead of a round.") var repair = false
 
         func run() async throws {
             try await reportingFailures {
                 var body: [String: JSONValue] = [:]
                 if let peer { body["peer"] = .string(peer) }
+                if repair { body["repair"] = true }
                 let response = try await options.client.client().send(.POST, "/v1/sync", json: .object(body))
                 switch options.format {
                 case .json:
                     Terminal.raw(response.text.hasSuffix("\n") ? response.text : response.text + "\n")
                 case .table:
-                    let count = response.json?["scheduled"]?.intValue
-                    Terminal.line(count.map { "scheduled \($0) sync round\($0 == 1 ? "" : "s")" } ?? "sync requested")
+                    Terminal.line(Self.summary(response.json))
                 }
             }
+        }
+
+        /// `scheduled 2 sync rounds` or `started 1 repair session`.
+        static func summary(_ document: JSONValue?) -> String {
+            if let count = document?["repairs"]?.intValue {
+                return "started \(count) repair session\(count == 1 ? "" : "s")"
+            }
+            if let count = document?["scheduled"]?.intValue {
+                return "scheduled \(count) sync round\(count == 1 ? "" : "s")"
+            }
+            return "sync requested"
         }
     }
 

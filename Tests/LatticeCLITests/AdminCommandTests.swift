@@ -51,6 +51,9 @@ struct AdminCommandTests {
             let sync = try await DataCommandTests.lattice(stub, ["admin", "sync", "--peer", "n2"])
             #expect(sync.stdout == "scheduled 2 sync rounds\n", "\(sync)")
             #expect(stub.requests.last?.body == ["peer": "n2"])
+            let repair = try await DataCommandTests.lattice(stub, ["admin", "sync", "--repair"])
+            #expect(repair.stdout == "started 1 repair session\n", "\(repair)")
+            #expect(stub.requests.last?.body == ["repair": true])
 
             let metrics = try await DataCommandTests.lattice(stub, ["admin", "metrics"])
             #expect(metrics.status == 0, "\(metrics)")

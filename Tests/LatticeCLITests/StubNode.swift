@@ -81,8 +81,8 @@ final class StubNode: Sendable {
         router.add(.GET, "/v1/peers") { _ in .json(Self.peers) }
         router.add(.GET, "/v1/tenants") { _ in .json(Self.tenants) }
         router.add(.POST, "/v1/sync") { request in
-            log.record(request)
-            return .json(["scheduled": 2], status: .accepted)
+            let body = log.record(request)
+            return .json(body?["repair"] == true ? ["repairs": 1] : ["scheduled": 2], status: .accepted)
         }
         server = AdminServer(
             configuration: AdminServerConfiguration(socketPath: socketPath),
