@@ -70,9 +70,12 @@ public struct AdminClient: Sendable {
                     head.headers.add(name: "Content-Type", value: "application/json")
                     head.headers.add(name: "Content-Length", value: "\(payload.count)")
                 }
-                try await outbound.write(.head(head))
-                if let payload { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: payload)))) }
-                try await outbound.write(.end(nil))
+                // One write, flushed once: with separate writes the node can answer and close
+                // after the body arrives but before `.end` is written, failing that write.
+                var parts: [HTTPClientRequestPart] = [.head(head)]
+                if let payload { parts.append(.body(.byteBuffer(ByteBuffer(bytes: payload)))) }
+                parts.append(.end(nil))
+                try await outbound.write(contentsOf: parts)
                 return try await Self.readResponse(inbound, socketPath: socketPath)
             }
         }
