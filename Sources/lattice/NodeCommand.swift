@@ -35,20 +35,22 @@ struct NodeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        try await reportingFailures { try await runNode() }
+    }
+
+    private func runNode() async throws {
         guard let format = LogFormat(rawValue: logFormat), let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-format must be logfmt or json and --log-level one of trace...critical")
         }
         LatticeLogging.bootstrap(format: format, level: level)
         let logger = Logger(label: "lattice.node")
-        let path = ConfigFileChoice.resolve(config)
-        let loaded = try ConfigFileChoice.load(path)
-        for warning in loaded.warnings { logger.warning("\(warning.message)") }
-        let config = loaded.config
+        let path = ConfigFile.locate(self.config).path
+        let config = try ConfigFile.load(self.config, checkOwnKey: true)
         let nodeConfiguration: NodeConfiguration
         do {
             nodeConfiguration = try NodeConfiguration(config: config, logger: logger)
         } catch let error as CryptoError {
-            throw CLIError("\(error.message)")
+            throw CommandFailure(.config, error.message)
         }
         if config.sync.durability == .relaxed {
             logger.warning(
@@ -57,7 +59,12 @@ struct NodeCommand: AsyncParsableCommand {
         }
         let metrics = LatticeMetrics(definitions: MetricDefinition.operations + NodeMetrics.definitions)
         _ = metrics.bootstrapProcess()
-        let node = try await LatticeNode.start(nodeConfiguration)
+        let node: LatticeNode
+        do {
+            node = try await LatticeNode.start(nodeConfiguration)
+        } catch {
+            throw CommandFailure(.config, "cannot start the node: \(error)")
+        }
         let admin = AdminServer(
             configuration: AdminServerConfiguration(socketPath: config.adminSocket),
             router: NodeMetrics.router(NodeAdmin.router(for: node), node: node, metrics: metrics),
@@ -70,7 +77,7 @@ struct NodeCommand: AsyncParsableCommand {
             try await admin.start()
         } catch {
             await node.shutdown()
-            throw CLIError("\(error)")
+            throw CommandFailure(.config, "\(error)")
         }
         printBanner(config: config, configPath: path, node: node)
         var groupConfiguration = ServiceGroupConfiguration(
@@ -112,30 +119,4 @@ struct NodeService: Service {
         }
         await node.shutdown()
     }
-}
-
-/// Which config file a command reads, and loading it with the node key check.
-enum ConfigFileChoice {
-    static func resolve(_ option: String?) -> String {
-        option ?? ProcessInfo.processInfo.environment["LATTICE_CONFIG"] ?? "lattice.toml"
-    }
-
-    static func load(_ path: String) throws -> LoadedConfig {
-        let loader = ConfigLoader(
-            environment: ProcessInfo.processInfo.environment,
-            workingDirectory: FileManager.default.currentDirectoryPath,
-            ownPublicKey: { keyFile in (try? X25519KeyPair.load(from: keyFile))?.publicKey }
-        )
-        do {
-            return try loader.load(file: path)
-        } catch {
-            throw CLIError("\(error.message)")
-        }
-    }
-}
-
-/// An error the CLI prints as is (no "Error:" decoration beyond ArgumentParser's).
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
