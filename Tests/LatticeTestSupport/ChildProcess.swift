@@ -1,10 +1,12 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A child process with its standard output (and optionally standard error) on a pipe: the
 /// store's crash tests and the CLI and node tests that drive the real `lattice` binary.
-public final class ChildProcess {
+public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private let output: Int32
     private var buffer: [UInt8] = []
@@ -132,6 +134,26 @@ public final class ChildProcess {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         isExited = true
         return status
+    }
+}
+
+extension ChildProcess {
+    /// ``waitForExit()`` on a thread of its own, so an async test never blocks one of the few
+    /// threads of Swift's cooperative pool (on a 2-core machine that starves every other test).
+    public func exitStatus() async -> Int32 {
+        await Self.onThread { self.waitForExit() }
+    }
+
+    /// ``readLines(timeoutMs:)`` on a thread of its own (see ``exitStatus()``).
+    public func lines(timeoutMs: Int) async -> (lines: [String], closed: Bool) {
+        await Self.onThread { self.readLines(timeoutMs: timeoutMs) }
+    }
+
+    private static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.start()
+        }
     }
 }
 

@@ -32,11 +32,12 @@ struct NodeProcessTests {
     }
 
     /// Reads the child's output until a line containing `text`, or fails after `seconds`.
-    static func waitForLine(_ child: ChildProcess, containing text: String, seconds: Int = 60) throws -> [String] {
+    static func waitForLine(_ child: ChildProcess, containing text: String, seconds: Int = 60) async throws -> [String]
+    {
         var seen = [String]()
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
-            let (lines, closed) = child.readLines(timeoutMs: 100)
+            let (lines, closed) = await child.lines(timeoutMs: 100)
             seen += lines
             if lines.contains(where: { $0.contains(text) }) { return seen }
             if closed { break }
@@ -50,7 +51,7 @@ struct NodeProcessTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let exe = try ChildProcess.latticeExecutable()
         let child = try ChildProcess(exe, ["node", "--config", "\(dir)/lattice.toml"], mergeStandardError: true)
-        let banner = try Self.waitForLine(child, containing: "admin socket")
+        let banner = try await Self.waitForLine(child, containing: "admin socket")
         #expect(banner.contains { $0.contains("listening on  127.0.0.1:") })
         let socket = "\(dir)/data/admin/lattice.sock"
         var info = stat()
@@ -65,26 +66,26 @@ struct NodeProcessTests {
         let other = try Self.makeNodeDirectory(extra: "admin_socket = \"\(socket)\"")
         defer { try? FileManager.default.removeItem(atPath: other) }
         let second = try ChildProcess(exe, ["node", "--config", "\(other)/lattice.toml"], mergeStandardError: true)
-        let status = second.waitForExit()
-        let (lines, _) = second.readLines(timeoutMs: 1_000)
+        let status = await second.exitStatus()
+        let (lines, _) = await second.lines(timeoutMs: 1_000)
         #expect(status != 0, "a second node on the same socket must not start")
         #expect(lines.joined(separator: "\n").contains(socket), "the refusal names the socket:\n\(lines)")
 
         kill(child.pid, SIGTERM)
-        let exit = child.waitForExit()
+        let exit = await child.exitStatus()
         #expect(exit == 0, "SIGTERM must drain and exit 0 (wait status \(exit))")
         #expect(access(socket, F_OK) != 0, "the admin socket file must be gone after SIGTERM")
 
         // The data is durable: a restarted node still has the key.
         let again = try ChildProcess(exe, ["node", "--config", "\(dir)/lattice.toml"], mergeStandardError: true)
-        _ = try Self.waitForLine(again, containing: "admin socket")
+        _ = try await Self.waitForLine(again, containing: "admin socket")
         #expect(try await client.request(.GET, "/v1/kv/default/k").json?["value"] == "v")
         kill(again.pid, SIGTERM)
-        #expect(again.waitForExit() == 0)
+        #expect(await again.exitStatus() == 0)
     }
 
     @Test("a config error names the file, line, field and expected type")
-    func configErrors() throws {
+    func configErrors() async throws {
         let dir = try Self.makeNodeDirectory(extra: "profile_typo = 1")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try """
@@ -98,15 +99,15 @@ struct NodeProcessTests {
             ["node", "--config", "\(dir)/lattice.toml"],
             mergeStandardError: true
         )
-        #expect(child.waitForExit() != 0)
-        let text = child.readLines(timeoutMs: 1_000).lines.joined(separator: "\n")
+        #expect(await child.exitStatus() != 0)
+        let text = await child.lines(timeoutMs: 1_000).lines.joined(separator: "\n")
         #expect(text.contains("lattice.toml:1"), "names the line: \(text)")
         #expect(text.contains("network"), "names the field: \(text)")
         #expect(text.contains("string"), "names the expected type: \(text)")
     }
 
     @Test("a key file others can read refuses to start with the chmod fix")
-    func looseKeyFile() throws {
+    func looseKeyFile() async throws {
         let dir = try Self.makeNodeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         chmod("\(dir)/master.key", 0o644)
@@ -115,8 +116,8 @@ struct NodeProcessTests {
             ["node", "--config", "\(dir)/lattice.toml"],
             mergeStandardError: true
         )
-        #expect(child.waitForExit() != 0)
-        let text = child.readLines(timeoutMs: 1_000).lines.joined(separator: "\n")
+        #expect(await child.exitStatus() != 0)
+        let text = await child.lines(timeoutMs: 1_000).lines.joined(separator: "\n")
         #expect(text.contains("chmod 600"), "says how to fix it: \(text)")
     }
 }
