@@ -31,6 +31,8 @@ actor NodeCore {
     var links: [String: PeerLink] = [:]
     var stats: [String: PeerStats] = [:]
     var rounds: [String: RoundState] = [:]
+    /// Keys changed in memory whose commit failed; the next step saves them again.
+    var unpersisted: [String: Set<String>] = [:]
     /// The peer the next periodic repair runs with (round robin over configured peers).
     var nextRepairPeer = 0
     /// Durable pushes waiting for their peer's coalescing window.
@@ -102,7 +104,12 @@ actor NodeCore {
     /// Persists what the step changed, then lets its effects out.
     private func finish(_ step: NodeStep) async {
         var failure: (any Error)?
-        for (tenant, keys) in step.dirty.sorted(by: { $0.key < $1.key }) {
+        // Keys of a step whose commit failed are retried with this one: the vectors saved next
+        // claim their dots, so their states must be saved with them.
+        var dirty = step.dirty
+        for (tenant, keys) in unpersisted { dirty[tenant, default: []].formUnion(keys) }
+        unpersisted = [:]
+        for (tenant, keys) in dirty.sorted(by: { $0.key < $1.key }) {
             guard let replica = engine.tenants[tenant] else { continue }
             do {
                 try await store.checkpoint(
@@ -113,6 +120,7 @@ actor NodeCore {
                 )
             } catch {
                 failure = error
+                unpersisted[tenant, default: []].formUnion(keys)
                 persistFailures += 1
                 lastPersistError = "\(error)"
                 logger.error(
