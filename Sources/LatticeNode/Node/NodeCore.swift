@@ -103,7 +103,7 @@ actor NodeCore {
 
     /// Persists what the step changed, then lets its effects out.
     private func finish(_ step: NodeStep) async {
-        var failure: (any Error)?
+        var failures: [String: any Error] = [:]
         // Keys of a step whose commit failed are retried with this one: the vectors saved next
         // claim their dots, so their states must be saved with them.
         var dirty = step.dirty
@@ -119,7 +119,7 @@ actor NodeCore {
                     complete: replica.complete
                 )
             } catch {
-                failure = error
+                failures[tenant] = error
                 unpersisted[tenant, default: []].formUnion(keys)
                 persistFailures += 1
                 lastPersistError = "\(error)"
@@ -135,13 +135,20 @@ actor NodeCore {
             case .failure(let error): reply.reply.continuation.resume(throwing: error)
             }
         }
-        if let failure {
+        // A write is acknowledged exactly when its tenant's commit is durable.
+        for (tenant, reply) in step.acknowledgements {
+            if let failure = failures[tenant] {
+                reply.continuation.resume(throwing: failure)
+            } else {
+                reply.continuation.resume()
+            }
+        }
+        guard failures.isEmpty else {
+            // Nothing else of this step leaves the node: peers re-pull what they lack.
             for (reply, _) in step.syncReplies { reply.resume(returning: 0) }
-            for reply in step.acknowledgements { reply.continuation.resume(throwing: failure) }
             return
         }
         for (reply, started) in step.syncReplies { reply.resume(returning: started) }
-        for reply in step.acknowledgements { reply.continuation.resume() }
         for (peer, frame) in step.frames { send(frame, to: peer) }
         queuePushes(step.pushes)
         changes.publish(
@@ -231,7 +238,7 @@ actor NodeCore {
         do {
             let (_, outputs) = try engine.write(tenant: tenant, key: key, op, at: clock.now())
             step.dirty[tenant, default: []].insert(key)
-            step.acknowledgements.append(reply)
+            step.acknowledgements.append((tenant, reply))
             perform(outputs, origin: .local, &step)
             apply(scheduler.localWrite(now: now), &step)
         } catch {
@@ -339,7 +346,7 @@ struct NodeStep {
     /// Tenant → keys whose state changed (an entry with no keys: only the vectors changed).
     var dirty: [String: Set<String>] = [:]
     /// Writes to acknowledge once the step is durable.
-    var acknowledgements: [WriteReply] = []
+    var acknowledgements: [(tenant: String, reply: WriteReply)] = []
     /// Writes already decided (refused).
     var replies: [Reply] = []
     var frames: [(peer: String, payload: [UInt8])] = []
