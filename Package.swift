@@ -115,6 +115,7 @@ let package = Package(
                 "LatticeOps",
                 "LatticeBenchmarks",
                 "LatticeStore",
+                "LatticeCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

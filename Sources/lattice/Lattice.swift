@@ -11,6 +11,6 @@ struct Lattice: ParsableCommand {
             state deltas to the peers in its config. There is no central server.
             """,
         version: LatticeVersion.string,
-        subcommands: [Simulate.self, Bench.self, Debug.self]
+        subcommands: [Simulate.self, Testnet.self, Bench.self, Debug.self]
     )
 }

@@ -56,6 +56,26 @@ public enum ProxyControl {
         return (a, b)
     }
 
+    /// The body of `lattice testnet proxy --state STATE`: reads the links from
+    /// `STATE/testnet.json`, logs (logfmt) to stderr, and serves until SIGTERM or SIGINT.
+    public static func runProcess(stateDirectory: String) async throws {
+        let state = try TestnetState.load(from: stateDirectory)
+        LatticeLogging.bootstrap(format: .logfmt, level: .info)
+        var logger = Logger(label: "lattice.testnet.proxy")
+        logger[metadataKey: "testnet"] = "\(state.name)"
+        try TestnetGenerator.makeDirectory(PathResolution.directory(of: state.proxyControlSocket))
+        logger.notice(
+            "proxy starting",
+            metadata: ["links": "\(state.links.count)", "control_socket": "\(state.proxyControlSocket)"]
+        )
+        try await run(
+            proxy: ShapingProxy(links: state.links, logger: logger),
+            controlSocket: state.proxyControlSocket,
+            logger: logger
+        )
+        logger.notice("proxy stopped")
+    }
+
     /// Runs `proxy` and its control socket at `controlSocket` until SIGTERM or SIGINT, then
     /// closes every connection and removes the socket.
     public static func run(proxy: ShapingProxy, controlSocket: String, logger: Logger) async throws {
