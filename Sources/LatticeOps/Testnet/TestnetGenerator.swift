@@ -21,6 +21,11 @@ public enum TestnetGenerator {
         directory: String,
         keyMaker: TestnetKeyMaker
     ) throws(TestnetError) -> TestnetState {
+        // The longest socket paths: each node's default admin socket and the proxy's.
+        for name in topology.nodes {
+            try checkSocketPath("\(directory)/\(name)/data/admin/lattice.sock", directory: directory)
+        }
+        try checkSocketPath("\(directory)/proxy/control.sock", directory: directory)
         try makeDirectory(directory)
         var publicKeys: [String: [UInt8]] = [:]
         for name in topology.nodes {
@@ -78,7 +83,6 @@ public enum TestnetGenerator {
             proxyLogFile: "\(directory)/proxy.log",
             proxy: nil
         )
-        try checkSocketPath(state.proxyControlSocket, directory: directory)
         return state
     }
 
