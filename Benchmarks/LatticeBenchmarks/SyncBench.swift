@@ -9,12 +9,17 @@ import LatticeSync
 ///   every write, against log2(N), the order of rounds that random gossip needs (Karp et
 ///   al., "Randomized Rumor Spreading", 2000; pull alone takes about log2(N) + ln(N)).
 extension BenchSuite {
-    static let sync = BenchSuite(name: "sync", summary: "Replication: rounds to converge against log2(N)") {
+    static let sync = BenchSuite(
+        name: "sync",
+        summary:
+            "Replication: rounds to converge against log2(N); adaptive vs fixed; real loopback writes/s and latency"
+    ) {
         options,
         emit in
         let sizes = options.quick ? [8, 32] : [8, 32, 128, 512, 1_024]
         for n in sizes { emit(convergence(nodes: n, seeds: options.quick ? 2 : 3)) }
         for m in adaptiveAgainstFixed(seeds: options.quick ? 1 : 3, quick: options.quick) { emit(m) }
+        for m in try LoopbackSyncBench.measurements(quick: options.quick) { emit(m) }
     }
 
     /// One scheduling policy's totals over the seeds: bytes sent, and write visibility

@@ -2,7 +2,7 @@ import ArgumentParser
 import LatticeCore
 
 @main
-struct Lattice: ParsableCommand {
+struct Lattice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lattice",
         abstract: "An embeddable peer-to-peer replication node.",
@@ -11,6 +11,6 @@ struct Lattice: ParsableCommand {
             state deltas to the peers in its config. There is no central server.
             """,
         version: LatticeVersion.string,
-        subcommands: [Simulate.self, Testnet.self, Bench.self, Debug.self]
+        subcommands: [NodeCommand.self, Simulate.self, Testnet.self, Bench.self, Debug.self]
     )
 }

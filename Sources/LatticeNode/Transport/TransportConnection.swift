@@ -41,15 +41,23 @@ struct PendingConnection: Sendable {
         -> PendingConnection
     {
         let promise = channel.eventLoop.makePromise(of: TransportPeer.self)
-        let handler = TransportHandler(role: role, configuration: configuration, peerPromise: promise)
-        let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(ByteToMessageHandler(TransportMessageDecoder(role: role)))
-        try pipeline.addHandler(handler)
-        let asyncChannel = try NIOAsyncChannel<WireFrame, WireFrame>(
-            wrappingChannelSynchronously: channel,
-            configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: inboundFramesQueuedMax))
-        )
-        return PendingConnection(channel: asyncChannel, peer: promise.futureResult)
+        do {
+            let handler = TransportHandler(role: role, configuration: configuration, peerPromise: promise)
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(ByteToMessageHandler(TransportMessageDecoder(role: role)))
+            try pipeline.addHandler(handler)
+            let asyncChannel = try NIOAsyncChannel<WireFrame, WireFrame>(
+                wrappingChannelSynchronously: channel,
+                configuration: .init(
+                    backPressureStrategy: .init(lowWatermark: 1, highWatermark: inboundFramesQueuedMax)
+                )
+            )
+            return PendingConnection(channel: asyncChannel, peer: promise.futureResult)
+        } catch {
+            // The channel closed before its pipeline was set up; the promise must not leak.
+            promise.fail(error)
+            throw error
+        }
     }
 
     /// Whole inbound frames queued for the application before the connection stops reading

@@ -238,6 +238,17 @@ final class TransportHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
+    /// A handler removed before the handshake ended (the channel closed before it became active,
+    /// or the pipeline was torn down) must still settle the peer promise.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+        if peerPromisePending {
+            peerPromisePending = false
+            peerPromise.fail(WireError(.connection, "the connection closed before its handshake completed"))
+        }
+    }
+
     /// Logs, counts, and closes this connection (once).
     private func fail(context: ChannelHandlerContext, _ error: WireError) {
         guard !failed else { return }

@@ -35,7 +35,7 @@ public struct AdminClient: Sendable {
 
         /// The `message` of an admin error body, or the raw body.
         public var errorMessage: String {
-            if case .object(let fields)? = json, case .string(let message)? = fields["message"] { return message }
+            if let message = json?["error"]?["message"]?.stringValue ?? json?["message"]?.stringValue { return message }
             return text.isEmpty ? "HTTP \(status)" : text
         }
     }

@@ -175,6 +175,43 @@ public final class ReplicaStore: Sendable {
         }
     }
 
+    // MARK: Checkpoints of an in-memory replica
+
+    /// Persists one step of a replica kept in memory (the node's `SyncEngine`): the states of the
+    /// keys it changed (`nil` for keys it dropped) and its context and complete vector, in one
+    /// durable commit. Returns once the commit is durable.
+    public func checkpoint(
+        tenant: String,
+        states: [(key: String, state: KeyState?)],
+        context: CausalContext,
+        complete: VersionVector
+    ) async throws {
+        try await store.write { w in
+            var tx = try ReplicaTransaction(w, tenant: tenant)
+            try tx.checkpoint(states, context: context, complete: complete)
+            try tx.finish()
+        }
+    }
+
+    /// The tenant as a `TenantReplica` (every key state, tombstones included, and both vectors),
+    /// from one read snapshot: how a node restores its in-memory replica at start.
+    public func loadReplica(tenant: String) throws -> TenantReplica {
+        try store.read { r in
+            let reader = try ReplicaReader(r, tenant: tenant)
+            var keys = [String: KeyState]()
+            try reader.forEachState { key, state in
+                keys[key] = state
+                return true
+            }
+            return TenantReplica(
+                replica: replica,
+                context: try reader.context(),
+                complete: try reader.complete(),
+                keys: keys
+            )
+        }
+    }
+
     // MARK: Reads
 
     /// The value of `key`, or `nil` if it is absent or deleted.

@@ -113,6 +113,33 @@ struct ReplicaTransaction {
         context.formUnion(CausalContext(dots: dots))
     }
 
+    // MARK: Checkpoints
+
+    /// Makes the tenant's stored state equal a replica's in memory: `states` replace their keys'
+    /// states (`nil` removes the key, as GC does), and the context and complete vector become the
+    /// given ones. The shell that keeps the authoritative state in a `SyncEngine` persists each
+    /// step this way, so every rule stays the engine's.
+    mutating func checkpoint(
+        _ states: [(key: String, state: KeyState?)],
+        context: CausalContext,
+        complete: VersionVector
+    ) throws {
+        for (key, state) in states {
+            try Store.validate(key: key)
+            let old = try self.state(key)
+            if let state {
+                try save(key, old: old, new: state)
+            } else if let old {
+                let tag = keys.keyTag(key)
+                _ = try writer.txn.delete(writer.store.tables.records, keys.prefix + tag)
+                try reindex(tag, old: old.version, new: VersionVector())
+                if !old.isTombstone { xorDigest(key, old.value) }
+            }
+        }
+        self.context = context
+        self.complete = complete
+    }
+
     // MARK: Records, index and digest
 
     private mutating func save(_ key: String, old: KeyState?, new: KeyState) throws {

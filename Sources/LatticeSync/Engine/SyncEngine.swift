@@ -70,6 +70,21 @@ public struct SyncEngine: Sendable {
         self.peers = Dictionary(uniqueKeysWithValues: peers.map { ($0.id, PeerState(policy: $0)) })
     }
 
+    /// An engine over replicas restored from storage (a node restarting with its data). Every
+    /// replica must belong to `replica`.
+    public init(
+        replica: ReplicaID,
+        restoring replicas: [String: TenantReplica],
+        peers: [PeerPolicy],
+        firstRound: UInt64
+    ) {
+        precondition(replicas.values.allSatisfy { $0.replica == replica }, "restored replicas of another replica id")
+        self.replica = replica
+        nextRound = firstRound
+        tenants = replicas
+        self.peers = Dictionary(uniqueKeysWithValues: peers.map { ($0.id, PeerState(policy: $0)) })
+    }
+
     public func value(tenant: String, key: String) -> CRDTValue? { tenants[tenant]?[key] }
 
     public func isConnected(_ peer: String) -> Bool { peers[peer]?.connected ?? false }

@@ -34,6 +34,15 @@ public struct TenantReplica: Sendable {
         keys = [:]
     }
 
+    /// A replica restored from storage: its key states (tombstones included) and both vectors
+    /// as they were persisted. No answer is half received after a restart.
+    public init(replica: ReplicaID, context: CausalContext, complete: VersionVector, keys: [String: KeyState]) {
+        self.replica = replica
+        self.context = context
+        self.complete = complete
+        self.keys = keys
+    }
+
     public subscript(key: String) -> CRDTValue? {
         guard let s = keys[key], !s.isTombstone else { return nil }
         return s.value

@@ -154,6 +154,13 @@ extension SyncScheduler {
                 schedule.consecutiveFailures > 0
                 ? "reconnecting after \(schedule.consecutiveFailures) failures" : "connecting"
         case .connected:
+            // A peer that comes (back) up is due at once: whatever backoff or idle delay was
+            // pending was about the link that is now up (its failure count stays, so Karn's
+            // rule still applies to the first round).
+            if schedule.state != .connected, schedule.inFlight == nil, schedule.nextRoundAt.map({ $0 > now }) ?? true {
+                schedule.nextRoundAt = now
+                schedule.nextRoundReason = "peer connected"
+            }
             schedule.state = .connected
             schedule.stateReason = "connected"
         case .lost(let reason):
