@@ -35,7 +35,7 @@ struct TestnetStateOption: ParsableArguments {
     }
 }
 
-struct TestnetUp: ParsableCommand {
+struct TestnetUp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Generate keys and configs, start the proxy and the nodes, and wait until every node answers."
@@ -45,7 +45,7 @@ struct TestnetUp: ParsableCommand {
     var topology: String
     @OptionGroup var state: TestnetStateOption
 
-    func run() throws {
+    func run() async throws {
         let file = try TopologyResolution.resolve(topology)
         let parsed: TestnetTopology
         do {
@@ -55,14 +55,14 @@ struct TestnetUp: ParsableCommand {
             throw TestnetFailure(error.message)
         }
         let controller = try state.controller()
-        let started = try runTestnet {
+        let started = try await runTestnet {
             try await controller.up(topology: parsed, topologyFile: file, keyMaker: makeKeys)
         }
         print(TestnetReport.started(started, displayDirectory: state.directory, relative: relativePath))
     }
 }
 
-struct TestnetStatus: ParsableCommand {
+struct TestnetStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Every node (process, peers, RTT, lag) and every link (up or partitioned, profile)."
@@ -75,9 +75,9 @@ struct TestnetStatus: ParsableCommand {
         guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json") }
     }
 
-    func run() throws {
+    func run() async throws {
         let controller = try state.controller()
-        let report = try runTestnet { try await controller.status() }
+        let report = try await runTestnet { try await controller.status() }
         print(
             format == "json" ? report.serialized : TestnetReport.status(report),
             terminator: format == "json" ? "\n" : ""
@@ -85,7 +85,7 @@ struct TestnetStatus: ParsableCommand {
     }
 }
 
-struct TestnetPartition: ParsableCommand {
+struct TestnetPartition: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "partition",
         abstract: "Cut the link between two nodes in both directions until `heal`."
@@ -95,10 +95,10 @@ struct TestnetPartition: ParsableCommand {
     @Argument(help: "The other node.") var b: String
     @OptionGroup var state: TestnetStateOption
 
-    func run() throws {
+    func run() async throws {
         let controller = try state.controller()
         let (a, b) = (self.a, self.b)
-        let closed = try runTestnet { try await controller.partition(a, b) }
+        let closed = try await runTestnet { try await controller.partition(a, b) }
         print(
             "partitioned \(a) <-> \(b): closed \(closed) connection(s); new ones are refused until"
                 + " `lattice testnet heal \(a) \(b) --state \(state.directory)`"
@@ -106,7 +106,7 @@ struct TestnetPartition: ParsableCommand {
     }
 }
 
-struct TestnetHeal: ParsableCommand {
+struct TestnetHeal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "heal",
         abstract: "Restore the link between two nodes, or every link when no nodes are named."
@@ -121,10 +121,10 @@ struct TestnetHeal: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let controller = try state.controller()
         let (a, b) = (nodes.first, nodes.last)
-        let healed = try runTestnet { try await controller.heal(a, b) }
+        let healed = try await runTestnet { try await controller.heal(a, b) }
         if healed.isEmpty {
             print(nodes.isEmpty ? "no link was partitioned" : "\(nodes[0]) <-> \(nodes[1]) was not partitioned")
         } else {
@@ -133,7 +133,7 @@ struct TestnetHeal: ParsableCommand {
     }
 }
 
-struct TestnetDown: ParsableCommand {
+struct TestnetDown: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "down",
         abstract: "Stop every node and the proxy (SIGTERM, then SIGKILL for stragglers); keep the data unless --purge."
@@ -142,14 +142,14 @@ struct TestnetDown: ParsableCommand {
     @Flag(help: "Also remove the state directory: keys, configs, data and logs.") var purge = false
     @OptionGroup var state: TestnetStateOption
 
-    func run() throws {
+    func run() async throws {
         let controller = try state.controller()
         let purge = self.purge
-        for line in try runTestnet({ try await controller.down(purge: purge) }) { print(line) }
+        for line in try await runTestnet({ try await controller.down(purge: purge) }) { print(line) }
     }
 }
 
-struct TestnetProxy: ParsableCommand {
+struct TestnetProxy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proxy",
         abstract: "The shaping proxy process `testnet up` starts (reads STATE/testnet.json).",
@@ -158,8 +158,8 @@ struct TestnetProxy: ParsableCommand {
 
     @OptionGroup var state: TestnetStateOption
 
-    func run() throws {
+    func run() async throws {
         let directory = absolutePath(state.directory)
-        try runTestnet { try await ProxyControl.runProcess(stateDirectory: directory) }
+        try await runTestnet { try await ProxyControl.runProcess(stateDirectory: directory) }
     }
 }

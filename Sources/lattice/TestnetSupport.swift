@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import LatticeCrypto
 import LatticeOps
@@ -10,31 +9,14 @@ struct TestnetFailure: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Runs `body` to completion from a synchronous command; testnet errors become
-/// `TestnetFailure` with their message.
+/// Runs `body`; testnet errors become `TestnetFailure` with their message alone.
 @discardableResult
-func runTestnet<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    let box = ResultBox<T>()
-    Task {
-        do {
-            box.result = .success(try await body())
-        } catch {
-            box.result = .failure(error)
-        }
-        done.signal()
+func runTestnet<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as TestnetError {
+        throw TestnetFailure(error.message)
     }
-    done.wait()
-    switch box.result! {
-    case .success(let value): return value
-    case .failure(let error as TestnetError): throw TestnetFailure(error.message)
-    case .failure(let error): throw TestnetFailure("\(error)")
-    }
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-    // Written by the task before it signals, read after the wait: the semaphore orders them.
-    var result: Result<T, any Error>?
 }
 
 /// Creates `node.key` and `master.key` (0600) unless they exist; returns the node's public key.

@@ -12,8 +12,7 @@ struct TestnetIntegrationTests {
     static let convergeSecondsMax = 60
 
     @Test(
-        "write on n1 reaches n2 and n3; partition n1 n2, write both sides, heal, converge; down stops all",
-        .disabled("needs lattice node (not on main yet)")
+        "write on n1 reaches n2 and n3; partition n1 n2, write both sides, heal, converge; down stops all"
     )
     func test_threeNode_replicatesPartitionsAndHeals() async throws {
         let directory = try TemporaryDirectory()
@@ -32,6 +31,13 @@ struct TestnetIntegrationTests {
 
         let partition = try runLattice(["testnet", "partition", "n1", "n2", "--state", directory.path])
         #expect(partition.status == 0, "\(partition.stderr)")
+        let cut = await eventually(within: Self.convergeSecondsMax) {
+            guard case .array(let peers)? = (try? await n1.request(.GET, "/v1/peers"))?.json?["peers"] else {
+                return false
+            }
+            return peers.contains { $0["name"]?.stringValue == "n2" && $0["state"]?.stringValue != "connected" }
+        }
+        #expect(cut, "n1 still reports n2 connected after the partition")
         try await put(n1, "left", "from-n1")
         try await put(n2, "right", "from-n2")
         // n3 still links both sides, so it relays; the partition must not lose either write.

@@ -26,6 +26,11 @@ public enum DetachedProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        // Nothing but the three standard streams is inherited: a pipe or socket of the caller
+        // held open by a long-lived child would keep whoever reads it (a test harness, a
+        // `$(lattice testnet up)`) waiting until the testnet stops.
+        // (glibc ignores a close action on a descriptor closed meanwhile.)
+        for fd in openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
@@ -105,6 +110,11 @@ public enum DetachedProcess {
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 19, let state = fields[0].first, let ticks = UInt64(fields[19]) else { return nil }
         return (state, ticks)
+    }
+
+    /// This process's open file descriptors (`/proc/self/fd`).
+    static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
     /// The last `lines` lines of a log file, for error messages.
