@@ -177,6 +177,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The shaping proxy, testnet generation, and (with the real binary) a whole testnet.
+        .testTarget(
+            name: "LatticeTestnetTests",
+            dependencies: [
+                "LatticeOps",
+                "LatticeCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "LatticeCompressionTests",
             dependencies: [
