@@ -85,10 +85,9 @@ format: ## Rewrite sources in place to match .swift-format
 bench: release ## Run every benchmark (release build); figures are ratios against raw C libraries
 	$(RELEASE_BIN) bench all
 
-demo: build ## (Arrives with the node, issue 6) three-node testnet: replicate a write, show the peers
-	@echo "make demo: the three-node testnet demo arrives with the node (issue 6)." >&2
-	@echo "Until then, 'make test' and 'make bench' are the runnable entry points." >&2
-	@exit 1
+demo: deps ## Build, start a three-node testnet, replicate writes, show the peers, stop it
+	$(SWIFT) build --product lattice
+	@sh testnets/demo.sh
 
 clean:
 	rm -rf .build

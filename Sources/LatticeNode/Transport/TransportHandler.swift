@@ -56,7 +56,7 @@ final class TransportHandler: ChannelDuplexHandler {
     /// Arms the deadline and, for the initiator, sends handshake message 1.
     private func start(context: ChannelHandlerContext) {
         guard case .idle(var driver) = state else { return }
-        address = context.channel.remoteAddress?.description ?? "unknown"
+        address = context.channel.remoteAddress.map(Self.describe) ?? "unknown"
         let timeout = configuration.handshakeTimeout
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
             let ms = timeout.nanoseconds / 1_000_000
@@ -247,6 +247,12 @@ final class TransportHandler: ChannelDuplexHandler {
             peerPromisePending = false
             peerPromise.fail(WireError(.connection, "the connection closed before its handshake completed"))
         }
+    }
+
+    /// `HOST:PORT` (`[HOST]:PORT` for IPv6), as operators write addresses in config.
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return address.description }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     /// Logs, counts, and closes this connection (once).
