@@ -62,37 +62,49 @@ struct RepairMessageCodecTests {
     }
 
     @Test func invalidMessages_throwNamedCodes() {
-        Self.expectCode(.malformed, [2, 0], "unknown version")
-        Self.expectCode(.malformed, [1, 0, 0], "trailing bytes")
-        Self.expectCode(.limitExceeded, [1, 0xff, 0xff, 0x7f], "range count over the limit")
-        // Bounds "b" then "a": not increasing.
-        Self.expectCode(
-            .malformed,
-            [1, 2, 1, 0, 1, 0x62, 0, 0, 0, 1, 0x61, 0, 0, 0, 0, 0, 0, 0, 0],
-            "bounds out of order"
-        )
-        Self.expectCode(.malformed, [1, 1, 0, 0, 0], "empty first bound")
-        Self.expectCode(.malformed, [1, 1, 0, 0, 1, 0x61], "trailing skip")
-        Self.expectCode(.malformed, [1, 2, 0x80, 0x80], "a range after infinity")
-        Self.expectCode(.malformed, [1, 1, 0x84], "unknown tag bits")
-        Self.expectCode(.malformed, [1, 1, 0x83, 3, 0xff], "need bits past the bitmap length")
-        Self.expectCode(.limitExceeded, [1, 1, 0x82, 0x81, 0x02], "items in a range over the limit")
-        Self.expectCode(.limitExceeded, [1, 1, 0x83, 0x81, 0x02], "need bits over the limit")
-        Self.expectCode(.malformed, [1, 1, 0x82, 5, 0, 0], "item count larger than the input")
+        Self.expectCode(.malformed, [3, 0], "unknown version")
+        Self.expectCode(.malformed, [2, 0, 0], "trailing bytes")
+        Self.expectCode(.limitExceeded, [2, 0xff, 0xff, 0x7f], "range count over the limit")
+        // Bounds "b" then "a": not increasing (1-byte fingerprints 5).
+        Self.expectCode(.malformed, [2, 2, 1, 0, 1, 0x62, 5, 1, 0, 1, 0x61, 5], "bounds out of order")
+        Self.expectCode(.malformed, [2, 1, 0, 0, 0], "empty first bound")
+        Self.expectCode(.malformed, [2, 1, 0, 0, 1, 0x61], "trailing skip")
+        Self.expectCode(.malformed, [2, 2, 0x80, 0x80], "a range after infinity")
+        Self.expectCode(.malformed, [2, 1, 0xa1, 5], "unknown tag bits")
+        Self.expectCode(.malformed, [2, 1, 0x84], "a hash width on a skip")
+        Self.expectCode(.malformed, [2, 1, 0x85, 1, 0], "a fingerprint wider than its value")
+        Self.expectCode(.malformed, [2, 1, 0x86, 2, 1, 0, 2, 0], "items wider than their largest")
+        Self.expectCode(.malformed, [2, 1, 0x86, 0], "empty items with a hash width")
+        Self.expectCode(.malformed, [2, 1, 0x83, 3, 0xff], "need bits past the bitmap length")
+        Self.expectCode(.limitExceeded, [2, 1, 0x82, 0x81, 0x02], "items in a range over the limit")
+        Self.expectCode(.limitExceeded, [2, 1, 0x83, 0x81, 0x02], "need bits over the limit")
+        Self.expectCode(.malformed, [2, 1, 0x82, 5, 0, 0], "item count larger than the input")
+    }
+
+    @Test("hashes take the fewest bytes that hold the range's largest")
+    func hashWidths_areMinimal() throws {
+        let m = RepairMessage(ranges: [
+            RepairRange(upperBound: .key([0x61]), payload: .fingerprint(0x1234)),
+            RepairRange(upperBound: .key([0x62]), payload: .items([1, 0xff_ffff])),
+            RepairRange(upperBound: .infinity, payload: .fingerprint(0)),
+        ])
+        let bytes = m.encoded()
+        #expect(bytes == [2, 3, 0x05, 0, 1, 0x61, 0x34, 0x12, 0x0a, 0, 1, 0x62, 2, 1, 0, 0, 0xff, 0xff, 0xff, 0x81, 0])
+        #expect(try RepairMessage(decoding: bytes) == m)
     }
 
     @Test func itemsPerMessage_areBounded() {
         var w = ByteWriter()
-        w.byte(1)
+        w.byte(RepairMessage.formatVersion)
         let perRange = RepairLimits.rangeItemsMax
         let ranges = RepairLimits.itemsPerMessageMax / perRange + 1
         w.varint(ranges)
         for i in 0..<ranges {
-            w.byte(2)
+            w.byte(2)  // items of 1-byte hashes
             w.varint(0)  // shares nothing with the previous bound
             w.lengthPrefixed([UInt8(i)] + [1])
             w.varint(perRange)
-            for _ in 0..<perRange { w.fixed64LittleEndian(7) }
+            for _ in 0..<perRange { w.byte(7) }
         }
         let error = #expect(throws: RepairError.self) { try RepairMessage(decoding: w.bytes) }
         #expect(error?.code == .limitExceeded)

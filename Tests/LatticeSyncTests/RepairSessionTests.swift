@@ -74,6 +74,47 @@ struct RepairSessionTests {
         }
     }
 
+    @Test("tiny indexes with many differences: exact differences whatever the options")
+    func tinyIndexes_manyDifferences() async {
+        await propertyCheck(count: 200, input: Gen<UInt64>.value()) { seed in
+            var rng = SplitMix64(seed: seed)
+            let n = Int.random(in: 0...40, using: &rng)
+            let pair = RepairFixture.pair(n: n, d: Int.random(in: 0...n, using: &rng), rng: &rng)
+            let options = RepairSession.Options(
+                branching: Int.random(in: 2...8, using: &rng),
+                itemsThreshold: Int.random(in: 0...4, using: &rng)
+            )
+            let outcome = try! RepairFixture.run(pair.a, pair.b, options: options)
+            #expect(outcome.aSends == pair.expectedA, "seed \(seed) n \(n)")
+            #expect(outcome.bSends == pair.expectedB, "seed \(seed) n \(n)")
+        }
+    }
+
+    @Test(
+        "one differing key among 100,000 is named by the fingerprints, not searched for level by level",
+        arguments: RepairFixture.Difference.allCases
+    )
+    func singleDifference_isLocatedAtOnce(kind: RepairFixture.Difference) throws {
+        var rng = SplitMix64(seed: 0x10ca_7e)
+        let pair = RepairFixture.pair(n: 100_000, d: 1, kind: kind, rng: &rng)
+        let outcome = try RepairFixture.run(pair.a, pair.b)
+        #expect(outcome.aSends == pair.expectedA && outcome.bSends == pair.expectedB)
+        // Only B's: B finds it in A's first split. Only A's: B splits once, A finds it.
+        // Changed: B cuts around the key, A answers with a need bitmap.
+        let expected: [RepairFixture.Difference: Int] = [.onlyB: 2, .onlyA: 3, .changed: 4]
+        #expect(outcome.messages == expected[kind], "\(outcome.messages) messages, \(outcome.bytes) bytes")
+        #expect(outcome.bytes <= 200, "\(outcome.bytes) bytes")
+    }
+
+    @Test func hashesOutsideTheirWidth_areAProtocolViolation() throws {
+        for payload: RepairRange.Payload in [.items([1 << 48]), .fingerprint(16_777_213)] {
+            var session = try RepairSession(index: RepairFixture.index(["a": 1]))
+            let message = RepairMessage(ranges: [RepairRange(upperBound: .infinity, payload: payload)])
+            let error = #expect(throws: RepairError.self) { try session.receive(message) }
+            #expect(error?.code == .protocolViolation)
+        }
+    }
+
     @Test func invalidOptions_areRefused() {
         for options in [
             RepairSession.Options(branching: 1), RepairSession.Options(branching: RepairLimits.branchingMax + 1),

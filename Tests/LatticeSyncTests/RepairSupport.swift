@@ -15,7 +15,7 @@ enum RepairFixture {
 
     /// `n` keys shared by both sides, then `d` of them made different (a third each kind).
     /// Keys are generated in bytewise order (a fixed-width number, then a random suffix).
-    static func pair(n: Int, d: Int, rng: inout SplitMix64) -> Pair {
+    static func pair(n: Int, d: Int, kind: Difference? = nil, rng: inout SplitMix64) -> Pair {
         let keys = (0..<n).map { i -> String in
             let digits = String(i)
             return "key/" + String(repeating: "0", count: 8 - digits.count) + digits + "/"
@@ -25,7 +25,7 @@ enum RepairFixture {
         var positions = Array(0..<n)
         for j in 0..<d {
             positions.swapAt(j, Int.random(in: j..<n, using: &rng))
-            kinds[positions[j]] = Difference.allCases.randomElement(using: &rng)!
+            kinds[positions[j]] = kind ?? Difference.allCases.randomElement(using: &rng)!
         }
         var a: (keys: [[UInt8]], hashes: [UInt64]) = ([], [])
         var b: (keys: [[UInt8]], hashes: [UInt64]) = ([], [])

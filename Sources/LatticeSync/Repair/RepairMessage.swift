@@ -5,21 +5,24 @@ import LatticeCore
 /// string); each next range starts where the previous one ended; everything after the
 /// last listed range is implicitly skipped. An empty message means "done".
 ///
-/// Wire format (version 1):
+/// Wire format (version 2):
 /// ```
-/// message     = version(0x01) rangeCount:varint range*
+/// message     = version(0x02) rangeCount:varint range*
 /// range       = tag:u8 [bound] payload          ; tag bits 0-1: payload kind,
+///                                               ; bits 2-4: hash width W minus 1,
 ///                                               ; bit 7: upper bound is infinity (no bound)
 /// bound       = shared:varint suffixLength:varint suffix
 ///               ; the first `shared` bytes of the previous bound, then `suffix`
-/// payload     = skip: nothing | fingerprint: u64 LE
-///             | items: count:varint (u64 LE)*count | need: bits:varint bytes[(bits+7)/8]
+/// payload     = skip: nothing | fingerprint: uW LE
+///             | items: count:varint (uW LE)*count | need: bits:varint bytes[(bits+7)/8]
 /// ```
-/// Bounds are strictly increasing and at most `CoreLimits.keyBytesMax` bytes; infinity
-/// only on the last range; no two adjacent skips and no trailing skip (one encoding per
-/// message); unused bitmap bits are zero.
+/// W (1 to 8 bytes) is the fewest bytes that hold the range's largest hash, 1 for skip,
+/// need and empty items. Bounds are strictly increasing and at most
+/// `CoreLimits.keyBytesMax` bytes; infinity only on the last range; tag bits 5-6 are
+/// zero; no two adjacent skips and no trailing skip (one encoding per message); unused
+/// bitmap bits are zero. Version 2 added W (version 1 always sent 8-byte hashes).
 public struct RepairMessage: Hashable, Sendable {
-    public static let formatVersion: UInt8 = 1
+    public static let formatVersion: UInt8 = 2
 
     public var ranges: [RepairRange]
 

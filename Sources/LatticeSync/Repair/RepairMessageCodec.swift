@@ -2,36 +2,41 @@ import LatticeCore
 
 extension RepairMessage {
     static let infinityFlag: UInt8 = 0x80
+    /// Tag bits 2-4 hold the byte width of the range's hashes, minus one.
+    static let widthShift: UInt8 = 2
+    static let widthMask: UInt8 = 0x1c
 
     /// The wire encoding (see the type's documentation).
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 16 + ranges.count * 12)
+        var w = ByteWriter(capacity: 16 + ranges.count * 10)
         w.byte(Self.formatVersion)
         w.varint(ranges.count)
         var previous: [UInt8] = []
         for r in ranges {
+            let width = r.payload.hashWidth
+            let tag = r.payload.tag | UInt8(width - 1) << Self.widthShift
             switch r.upperBound {
             case .infinity:
-                w.byte(r.payload.tag | Self.infinityFlag)
+                w.byte(tag | Self.infinityFlag)
             case .key(let bound):
-                w.byte(r.payload.tag)
+                w.byte(tag)
                 let shared = commonPrefixLength(previous, bound)
                 w.varint(shared)
                 w.lengthPrefixed(bound[shared...])
                 previous = bound
             }
-            encodePayload(r.payload, &w)
+            encodePayload(r.payload, width: width, &w)
         }
         return w.bytes
     }
 
-    private func encodePayload(_ p: RepairRange.Payload, _ w: inout ByteWriter) {
+    private func encodePayload(_ p: RepairRange.Payload, width: Int, _ w: inout ByteWriter) {
         switch p {
         case .skip: break
-        case .fingerprint(let f): w.fixed64LittleEndian(f)
+        case .fingerprint(let f): w.littleEndian(f, width: width)
         case .items(let hashes):
             w.varint(hashes.count)
-            for h in hashes { w.fixed64LittleEndian(h) }
+            for h in hashes { w.littleEndian(h, width: width) }
         case .need(let bits):
             w.varint(bits.count)
             var byte: UInt8 = 0
@@ -78,7 +83,9 @@ private struct RangeDecoder {
     mutating func next(_ r: inout ByteReader) throws(CodecError) -> RepairRange {
         let tag = try r.byte("range tag")
         guard !sawInfinity else { throw r.error(.malformed, "a range follows the infinity bound") }
-        guard tag & ~(RepairMessage.infinityFlag | 3) == 0 else { throw r.error(.malformed, "range tag \(tag)") }
+        guard tag & ~(RepairMessage.infinityFlag | RepairMessage.widthMask | 3) == 0 else {
+            throw r.error(.malformed, "range tag \(tag)")
+        }
         let bound: RepairBound
         if tag & RepairMessage.infinityFlag != 0 {
             sawInfinity = true
@@ -86,7 +93,11 @@ private struct RangeDecoder {
         } else {
             bound = .key(try nextBound(&r))
         }
-        let payload = try decodePayload(tag & 3, &r)
+        let width = Int((tag & RepairMessage.widthMask) >> RepairMessage.widthShift) + 1
+        let payload = try decodePayload(tag & 3, width: width, &r)
+        guard payload.hashWidth == width else {
+            throw r.error(.malformed, "hash width \(width) is not the least that holds the range's hashes")
+        }
         if payload == .skip && previousWasSkip { throw r.error(.malformed, "two adjacent skip ranges") }
         previousWasSkip = payload == .skip
         return RepairRange(upperBound: bound, payload: payload)
@@ -104,19 +115,23 @@ private struct RangeDecoder {
         return bound
     }
 
-    mutating func decodePayload(_ kind: UInt8, _ r: inout ByteReader) throws(CodecError) -> RepairRange.Payload {
+    mutating func decodePayload(
+        _ kind: UInt8,
+        width: Int,
+        _ r: inout ByteReader
+    ) throws(CodecError) -> RepairRange.Payload {
         switch kind {
         case 0: return .skip
-        case 1: return .fingerprint(try r.fixed64LittleEndian("fingerprint"))
+        case 1: return .fingerprint(try r.littleEndian(width: width, "fingerprint"))
         case 2:
-            let n = try r.count("range item count", max: RepairLimits.rangeItemsMax, minimumItemBytes: 8)
+            let n = try r.count("range item count", max: RepairLimits.rangeItemsMax, minimumItemBytes: width)
             items += n
             guard items <= RepairLimits.itemsPerMessageMax else {
                 throw r.error(.limitExceeded, "message has over \(RepairLimits.itemsPerMessageMax) items")
             }
             var hashes: [UInt64] = []
             hashes.reserveCapacity(n)
-            for _ in 0..<n { hashes.append(try r.fixed64LittleEndian("item hash")) }
+            for _ in 0..<n { hashes.append(try r.littleEndian(width: width, "item hash")) }
             return .items(hashes)
         default:
             let n = try r.varint("need bit count")
@@ -138,4 +153,36 @@ func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {
     var i = 0
     while i < n && a[i] == b[i] { i += 1 }
     return i
+}
+
+extension RepairRange.Payload {
+    /// Bytes each hash of this payload takes on the wire: the fewest that hold its largest
+    /// hash (at least one; one for payloads without hashes). One width per range keeps the
+    /// encoding canonical and lets a sender shorten hashes without a format change.
+    var hashWidth: Int {
+        let largest: UInt64
+        switch self {
+        case .fingerprint(let f): largest = f
+        case .items(let hashes): largest = hashes.max() ?? 0
+        case .skip, .need: largest = 0
+        }
+        return max(1, (UInt64.bitWidth - largest.leadingZeroBitCount + 7) / 8)
+    }
+}
+
+extension ByteWriter {
+    /// The low `width` bytes of `value`, least significant first.
+    fileprivate mutating func littleEndian(_ value: UInt64, width: Int) {
+        for i in 0..<width { byte(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+    }
+}
+
+extension ByteReader {
+    /// A `width`-byte little-endian unsigned integer (`width` in 1...8).
+    fileprivate mutating func littleEndian(width: Int, _ what: String) throws(CodecError) -> UInt64 {
+        let raw = try lengthFixed(width, what)
+        var value: UInt64 = 0
+        for (i, b) in raw.enumerated() { value |= UInt64(b) << (8 * UInt64(i)) }
+        return value
+    }
 }
