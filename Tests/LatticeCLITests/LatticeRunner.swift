@@ -46,7 +46,8 @@ enum LatticeRunner {
 
 /// A `lattice` child process, started with the test process's environment minus every
 /// `LATTICE_*` variable, plus `environment`. Output goes to files in `scratch`, so a large
-/// output never blocks the child on a full pipe. It is killed after ``LatticeRunner/runSecondsMax``.
+/// output never blocks the child on a full pipe. It is killed after `killAfterSeconds`
+/// (``LatticeRunner/runSecondsMax`` unless the test keeps it running longer, as a node).
 final class RunningLattice {
     private let process = Process()
     private let outputs: (out: String, err: String)
@@ -57,7 +58,8 @@ final class RunningLattice {
         _ arguments: [String],
         in directory: String,
         scratch: TemporaryDirectory,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        killAfterSeconds: Int = LatticeRunner.runSecondsMax
     ) throws {
         process.executableURL = URL(fileURLWithPath: try LatticeRunner.executable())
         process.arguments = arguments
@@ -85,7 +87,7 @@ final class RunningLattice {
         }
         try process.run()
         let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(LatticeRunner.runSecondsMax)) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(killAfterSeconds)) {
             // Only a child that is still ours: once reaped, its pid may belong to someone else.
             guard !hasExited.isSet else { return }
             kill(pid, SIGKILL)

@@ -19,7 +19,13 @@ struct NodeEndToEndTests {
             scratch: scratch
         )
         #expect(initialised.status == 0, "\(initialised)")
-        let node = try RunningLattice(["node", "--config", "n1/lattice.toml"], in: scratch.path, scratch: scratch)
+        // The node lives as long as the test, which on a loaded machine can exceed a command's limit.
+        let node = try RunningLattice(
+            ["node", "--config", "n1/lattice.toml"],
+            in: scratch.path,
+            scratch: scratch,
+            killAfterSeconds: 600
+        )
         do {
             try await Self.waitForSocket(scratch.file("n1/admin/lattice.sock"), of: node)
             try await Self.exercise(scratch)
