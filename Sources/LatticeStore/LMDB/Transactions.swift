@@ -60,8 +60,6 @@ final class WriteTransaction: TransactionReading {
     let path: String
     private(set) var failure: StoreError?
     private(set) var isFinished = false
-    /// Tenants this transaction created or shredded (visible to it before the commit).
-    var tenantOverrides: [String: TenantOverride] = [:]
     /// Actions to run after the commit is durable (updating in-memory caches).
     private(set) var afterCommit: [() -> Void] = []
 

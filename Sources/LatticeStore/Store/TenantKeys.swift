@@ -4,7 +4,8 @@ import LatticeCrypto
 /// moved to another table fails to authenticate.
 enum SealedTable: UInt8 {
     case meta = 1
-    case tenants = 2
+    /// Format 1 kept wrapped tenant keys in LMDB; retired, never reused.
+    case retiredTenants = 2
     case records = 3
     case tenantState = 4
 }
