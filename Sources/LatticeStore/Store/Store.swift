@@ -154,8 +154,10 @@ public final class Store: Sendable {
     /// Runs `body` on the writer thread inside the next group commit and returns its result
     /// once that commit is durable (or, in relaxed mode, committed).
     ///
-    /// `body` must not block, and may run more than once (when another write in its group fails
-    /// or the map grows): it must change nothing outside the ``StoreWriter`` it is given.
+    /// `body` runs in its own transaction nested in the group's: if it throws, only its changes
+    /// are undone and the rest of the group commits without running again. It must not block,
+    /// and may run more than once (when the map has to grow): it must change nothing outside the
+    /// ``StoreWriter`` it is given.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
         try await writer.admit()
         let box = ResultBox<T>()

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,6 +33,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     fileprivate var unsyncedSinceNs: UInt64?
     private(set) var lastSyncError: StoreError?
     private var thread = pthread_t()
+    /// Group transactions committed so far (for tests and diagnostics).
+    let groupCommits = Atomic<Int>(0)
 
     init(environment: LMDBEnvironment, limits: Limits, relaxedSyncIntervalMs: Int?) {
         self.environment = environment
@@ -72,6 +76,9 @@ final class GroupCommitWriter: @unchecked Sendable {
             if let immediate { continuation.resume(with: immediate) }
         }
     }
+
+    /// Writes queued and not yet taken by the writer thread.
+    var queuedWrites: Int { lock.withLock { queue.count } }
 
     /// Queues `job` in the place reserved by ``admit()``.
     func submit(_ job: WriteJob) {
@@ -168,81 +175,125 @@ final class GroupCommitWriter: @unchecked Sendable {
 // MARK: One group commit
 
 extension GroupCommitWriter {
-    private enum BodiesOutcome {
-        case ran
+    /// Why a pass over the jobs stopped before the last one.
+    private enum Stop {
+        /// The map is full: grow it, then run the surviving jobs again.
         case mapFull
-        case transactionFull
-        case failed(index: Int, error: any Error)
+        /// The group's transaction holds as many dirty pages as LMDB allows.
+        case transactionFull(StoreError)
     }
 
-    /// Runs `jobs` in one transaction and commits it. A closure that throws is failed alone and
-    /// the rest run again without it; `MDB_MAP_FULL` grows the map and retries; a transaction
-    /// too large for LMDB is split in halves. Each job is completed exactly once.
+    /// What one pass did: the jobs whose nested transaction committed into the group's, how
+    /// many jobs it got through (ran or failed), and why it stopped early, if it did.
+    private struct Pass {
+        var ran: [WriteJob] = []
+        var consumed = 0
+        var stop: Stop?
+    }
+
+    /// Runs `jobs` in one transaction, each in its own nested transaction, and commits once.
+    /// A job that throws aborts only its nested transaction and is failed alone; the others are
+    /// not run again. `MDB_MAP_FULL` grows the map and runs the surviving jobs again; a group
+    /// too large for one transaction commits what ran and continues in the next. Each job is
+    /// completed exactly once.
     private func commit(_ jobs: [WriteJob]) {
-        var live = jobs
-        while !live.isEmpty {
-            let txn: WriteTransaction
+        var pending = jobs[...]
+        while !pending.isEmpty {
+            let group: WriteTransaction
             do {
-                txn = try environment.beginWrite()
+                group = try environment.beginWrite()
             } catch {
-                return fail(live, error)
+                return fail(pending, error)
             }
-            switch runBodies(live, in: txn) {
-            case .ran:
-                break
+            let pass = runJobs(pending, in: group)
+            let rest = pending[(pending.startIndex + pass.consumed)...]
+            switch pass.stop {
             case .mapFull:
-                txn.abort()
-                do { try environment.grow() } catch { return fail(live, error) }
+                group.abort()
+                do { try environment.grow() } catch { return fail(pass.ran + rest, error) }
+                pending = (pass.ran + rest)[...]
                 continue
-            case .transactionFull:
-                txn.abort()
-                return split(live, StoreError(.transactionFull, "one write dirtied more pages than LMDB allows"))
-            case .failed(let index, let error):
-                txn.abort()
-                live[index].complete(.failure(error))
-                live.remove(at: index)
+            case .transactionFull(let error) where pass.ran.isEmpty:
+                // The first job alone is too large for a transaction.
+                group.abort()
+                rest.first?.complete(.failure(error))
+                pending = rest.dropFirst()
                 continue
+            case .transactionFull, nil:
+                break
             }
             do {
-                try txn.commit()
-            } catch  where error.code == .mapFull {
-                do { try environment.grow() } catch { return fail(live, error) }
+                try group.commit()
+            } catch where error.code == .mapFull {
+                do { try environment.grow() } catch { return fail(pass.ran + rest, error) }
+                pending = (pass.ran + rest)[...]
                 continue
-            } catch  where error.code == .transactionFull {
-                return split(live, error)
             } catch {
-                return fail(live, error)
+                fail(pass.ran, error)
+                pending = rest
+                continue
             }
             if relaxedSyncIntervalNs != nil && unsyncedSinceNs == nil { unsyncedSinceNs = monotonicNanoseconds() }
-            for action in txn.afterCommit { action() }
-            for job in live { job.complete(.success(())) }
-            return
+            groupCommits.add(1, ordering: .relaxed)
+            for action in group.afterCommit { action() }
+            for job in pass.ran { job.complete(.success(())) }
+            pending = rest
         }
     }
 
-    private func runBodies(_ jobs: [WriteJob], in txn: WriteTransaction) -> BodiesOutcome {
-        for (index, job) in jobs.enumerated() {
-            var thrown: (any Error)?
-            do { try job.body(txn) } catch { thrown = error }
-            // An LMDB failure counts even if the closure swallowed it: LMDB poisoned the txn.
-            if let failure = txn.failure {
-                if failure.code == .mapFull { return .mapFull }
-                if failure.code == .transactionFull { return .transactionFull }
-                return .failed(index: index, error: thrown ?? failure)
+    /// Runs each job in a transaction nested in `group`, until the jobs run out or the group
+    /// cannot take more.
+    private func runJobs(_ jobs: ArraySlice<WriteJob>, in group: WriteTransaction) -> Pass {
+        var pass = Pass()
+        for job in jobs {
+            let nested: WriteTransaction
+            do {
+                nested = try group.beginNested()
+            } catch {
+                job.complete(.failure(error))
+                pass.consumed += 1
+                continue
             }
-            if let thrown { return .failed(index: index, error: thrown) }
+            var thrown: (any Error)?
+            do { try job.body(nested) } catch { thrown = error }
+            // An LMDB failure counts even if the closure swallowed it: LMDB poisoned the txn.
+            if let stop = Self.stop(for: nested.failure) {
+                nested.abort()
+                pass.stop = stop
+                return pass
+            }
+            if let error = thrown ?? nested.failure {
+                nested.abort()
+                job.complete(.failure(error))
+                pass.consumed += 1
+                continue
+            }
+            do {
+                try nested.commit()
+            } catch {
+                if let stop = Self.stop(for: error) {
+                    pass.stop = stop
+                    return pass
+                }
+                job.complete(.failure(error))
+                pass.consumed += 1
+                continue
+            }
+            pass.ran.append(job)
+            pass.consumed += 1
         }
-        return .ran
+        return pass
     }
 
-    private func split(_ jobs: [WriteJob], _ error: StoreError) {
-        guard jobs.count > 1 else { return fail(jobs, error) }
-        let half = jobs.count / 2
-        commit(Array(jobs[..<half]))
-        commit(Array(jobs[half...]))
+    private static func stop(for failure: StoreError?) -> Stop? {
+        switch failure?.code {
+        case .mapFull?: .mapFull
+        case .transactionFull?: .transactionFull(failure!)
+        default: nil
+        }
     }
 
-    private func fail(_ jobs: [WriteJob], _ error: any Error) {
+    private func fail(_ jobs: some Sequence<WriteJob>, _ error: any Error) {
         for job in jobs { job.complete(.failure(error)) }
     }
 }
