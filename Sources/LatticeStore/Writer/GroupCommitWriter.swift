@@ -224,7 +224,7 @@ extension GroupCommitWriter {
             }
             do {
                 try group.commit()
-            } catch where error.code == .mapFull {
+            } catch  where error.code == .mapFull {
                 do { try environment.grow() } catch { return fail(pass.ran + rest, error) }
                 pending = (pass.ran + rest)[...]
                 continue
