@@ -18,9 +18,10 @@ import Glibc
 /// Gathering: the writes a group acknowledges usually come back within microseconds (a
 /// replication node applying deltas keeps a window of writes in flight). Taking the first to
 /// return alone would commit a group of one and make the rest wait a whole commit, so groups
-/// alternate between one write and nearly all. After a group of `n` writes the thread therefore
-/// waits until `n / 2` are queued, but never longer than half that group's commit took, nor
-/// ``gatherWaitNsMax``. A lone writer (`n` = 1) never waits.
+/// settle at about half the writes in flight. After acknowledging a group of `n` writes the thread
+/// therefore waits until `n / 2` more writes have arrived (or a full group is queued), but never
+/// longer than half that group's commit took, nor ``gatherWaitNsMax``. A lone writer (`n` = 1)
+/// never waits.
 ///
 /// Relaxed durability: a failed background flush is counted (``syncFailures``) and fails the
 /// next group, so the writer learns that writes it was told about may not be on disk.
@@ -44,8 +45,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var reserved = 0
     private var waiters: [CheckedContinuation<Void, any Error>] = []
     private var closing = false
-    /// Queue length at which ``submit(_:)`` wakes the writer thread.
-    private var wakeAt = 1
+    /// Writes submitted so far (wrapping).
+    private var submitted = 0
+    /// `submitted` when the last group was acknowledged.
+    private var submittedAtAck = 0
+    /// While the writer gathers: the `submitted` count at which ``submit(_:)`` wakes it.
+    private var gatherUntil: Int?
     // Writer thread only.
     fileprivate var unsyncedSinceNs: UInt64?
     /// A background flush failed since the last group; the next group fails with it.
@@ -108,7 +113,11 @@ final class GroupCommitWriter: @unchecked Sendable {
             reserved -= 1
             guard !closing else { return false }
             queue.append(job)
-            if queue.count >= wakeAt { lock.signal() }
+            submitted &+= 1
+            if let until = gatherUntil, submitted &- until < 0 && queue.count < limits.batchWritesMax {
+                return true  // still gathering: no need to wake the writer yet
+            }
+            lock.signal()
             return true
         }
         if !accepted { job.complete(.failure(closedError())) }
@@ -147,6 +156,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             lastGroupWrites = batch.count
             lastGroupNs = monotonicNanoseconds() &- start
+            lock.withLock { submittedAtAck = submitted }
             if let interval = relaxedSyncIntervalNs, let since = unsyncedSinceNs,
                 monotonicNanoseconds() &- since >= interval
             {
@@ -195,12 +205,14 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// With the lock held: waits, briefly, for the writers of the last group to write again
     /// (see "Gathering" above).
     private func gatherLocked() {
-        let target = min(limits.batchWritesMax, limits.queueDepthMax, lastGroupWrites / 2)
-        guard queue.count < target else { return }
+        let until = submittedAtAck &+ lastGroupWrites / 2
+        let full = min(limits.batchWritesMax, limits.queueDepthMax)
+        func gathered() -> Bool { submitted &- until >= 0 || queue.count >= full || !waiters.isEmpty || closing }
+        guard !gathered() else { return }
         let deadline = monotonicNanoseconds() &+ min(Self.gatherWaitNsMax, lastGroupNs / 2)
-        wakeAt = target
-        defer { wakeAt = 1 }
-        while queue.count < target && !closing && monotonicNanoseconds() < deadline {
+        gatherUntil = until
+        defer { gatherUntil = nil }
+        while !gathered() && monotonicNanoseconds() < deadline {
             lock.wait(untilMonotonicNs: deadline)
         }
     }
