@@ -5,8 +5,9 @@ import Glibc
 /// A node's master key: 32 random bytes kept in a key file that only its owner may read.
 ///
 /// The file holds the key as 64 lowercase hex digits and a newline. It must have mode 0600
-/// (or stricter): a key file that group or others can read is refused, with the command that
-/// fixes it, because a master key that leaked through a loose mode protects nothing.
+/// (or stricter) and belong to the user the node runs as: a key file that group or others can
+/// read, or that another user owns (and so could loosen or replace), is refused with the command
+/// that fixes it, because a master key that leaked through a loose mode protects nothing.
 ///
 /// The master key never encrypts data itself; ``subkey(_:)`` derives one key per purpose.
 public struct MasterKey: Sendable {
@@ -41,7 +42,17 @@ public struct MasterKey: Sendable {
         defer { close(fd) }
         let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == text.count, fsync(fd) == 0 else { throw fileError(path, "cannot be written", errno) }
+        // The new name must survive a power loss too, or the key is lost with data sealed under it.
+        try syncDirectory(of: path)
         return key
+    }
+
+    private static func syncDirectory(of path: String) throws(CryptoError) {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let fd = Glibc.open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw fileError(path, "has a directory that cannot be opened", errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw fileError(path, "has a directory that cannot be flushed to disk", errno) }
     }
 
     /// Reads the master key at `path`, refusing a file that group or others can access.
@@ -55,6 +66,13 @@ public struct MasterKey: Sendable {
         guard fstat(fd, &info) == 0 else { throw fileError(path, "cannot be inspected", errno) }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw CryptoError(.keyFile, "master key file \(path) is not a regular file")
+        }
+        guard info.st_uid == geteuid() else {
+            throw CryptoError(
+                .keyFile,
+                "master key file \(path) belongs to uid \(info.st_uid), not to uid \(geteuid()) that this node runs "
+                    + "as; another user could read or replace it. Fix it with: chown \(geteuid()) \(path)"
+            )
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
