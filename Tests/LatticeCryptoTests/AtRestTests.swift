@@ -68,6 +68,22 @@ import Glibc
         }
     }
 
+    @Test func masterKeyFile_ownedByAnotherUser_isRefusedWithTheFix() throws {
+        let path = "/tmp/lattice-master-\(Random.uint64()).key"
+        defer { unlink(path) }
+        try MasterKey.generate(at: path)
+        let other = geteuid() == 0 ? uid_t(4_242) : uid_t(0)
+        // Only root may give a file away; elsewhere the check cannot be exercised this way.
+        try #require(chown(path, other, gid_t(UInt32.max)) == 0 || geteuid() != 0)
+        guard geteuid() == 0 else { return }
+        #expect {
+            try MasterKey.load(from: path)
+        } throws: { error in
+            let e = error as? CryptoError
+            return e?.code == .keyFile && e?.message.contains("chown \(geteuid()) \(path)") == true
+        }
+    }
+
     @Test func masterKeyFile_malformed_isRefused() throws {
         let path = "/tmp/lattice-master-\(Random.uint64()).key"
         defer { unlink(path) }

@@ -168,7 +168,9 @@ import Glibc
             let store = try fixture.open()
             try await store.createTenant("doomed")
             for i in 0..<50 { try await store.put([1], forKey: "k\(i)", tenant: "doomed") }
-            number = try await store.write { try $0.destroyTenantKey("doomed") }  // key gone, records left
+            let marked = try await store.write { try $0.markForShredding("doomed") }
+            try await store.write { try $0.destroyTenantKey("doomed", number: marked) }
+            number = marked  // key gone, records left
             store.close()
         }
         let store = try fixture.open()
@@ -199,7 +201,9 @@ import Glibc
             try await store.createTenant("doomed")
             let value = [UInt8](repeating: 7, count: 4_096)
             for i in 0..<600 { try await store.put(value, forKey: "k\(i)", tenant: "doomed") }
-            number = try await store.write { try $0.destroyTenantKey("doomed") }
+            let marked = try await store.write { try $0.markForShredding("doomed") }
+            try await store.write { try $0.destroyTenantKey("doomed", number: marked) }
+            number = marked
             store.close()
         }
         let store = try fixture.open(configuration)

@@ -1,4 +1,5 @@
 import LatticeCrypto
+import Synchronization
 import Testing
 
 @testable import LatticeStore
@@ -134,4 +135,79 @@ import Testing
         try await store.put([1], forKey: "small", tenant: "t")  // the environment still takes small writes
         #expect(try store.get("small", tenant: "t") == [1])
     }
+}
+
+/// Review M2: each write runs in its own nested transaction, so one that fails is undone alone
+/// and the others in its group commit once, without running again.
+@Suite struct NestedTransactionTests {
+    @Test func aFailingWrite_abortsOnlyItsNestedTransaction_andTheGroupCommitsOnce() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let store = try fixture.open()
+        defer { store.close() }
+        try await store.createTenant("t")
+        let probe = WriteProbe()
+        let writes = 64
+        let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            // Holds the writer thread until every other write is queued, so all land in one group.
+            group.addTask {
+                try await store.write { _ in
+                    probe.holding.store(true, ordering: .releasing)
+                    let ready = eventually(seconds: 60) { store.writer.queuedWrites == writes }
+                    precondition(ready, "the writes were not queued within 60 s")
+                }
+                return (-1, true)
+            }
+            #expect(eventually(seconds: 60) { probe.holding.load(ordering: .acquiring) })
+            for i in 0..<writes {
+                group.addTask {
+                    do {
+                        try await store.write { w in
+                            probe.runs.withLock { $0[i, default: 0] += 1 }
+                            try w.put([UInt8(i)], forKey: "k\(i)", tenant: "t")
+                            if i % 8 == 3 { throw StoreError(.limitExceeded, "refused on purpose") }
+                        }
+                        return (i, true)
+                    } catch {
+                        return (i, false)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        let commitsBefore = 2  // createTenant's group and the holding write's group
+        #expect(store.writer.groupCommits.load(ordering: .relaxed) == commitsBefore + 1)
+        for i in 0..<writes {
+            #expect(results[i] == (i % 8 != 3))
+            #expect(probe.runs.withLock { $0[i] } == 1, "write \(i) ran more than once")
+            #expect(try store.get("k\(i)", tenant: "t") == (i % 8 == 3 ? nil : [UInt8(i)]))
+        }
+    }
+
+    @Test func aWriteThatSwallowsAnLMDBError_stillFailsAlone() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let store = try fixture.open()
+        defer { store.close() }
+        try await store.createTenant("t")
+        let records = store.tables.records
+        await #expect(throws: StoreError.self) {
+            try await store.write { w in
+                try w.put([1], forKey: "lost", tenant: "t")
+                // An empty key is refused by LMDB (EINVAL); the closure hides the error.
+                try? w.txn.put(records, [UInt8](), [UInt8(1)])
+            }
+        }
+        try await store.put([2], forKey: "kept", tenant: "t")
+        #expect(try store.get("lost", tenant: "t") == nil)
+        #expect(try store.get("kept", tenant: "t") == [2])
+    }
+}
+
+/// What the writes of a test did, shared with their closures.
+private final class WriteProbe: Sendable {
+    /// How often each write's closure ran.
+    let runs = Mutex<[Int: Int]>([:])
+    /// Set once the write holding the writer thread runs.
+    let holding = Atomic<Bool>(false)
 }

@@ -32,6 +32,8 @@ public final class LatticeNode: Sendable {
     private let serverTask: Task<Void, Never>
     private let connectionIDs = ConnectionIDs()
     private let shutDown = Mutex(false)
+    /// Where each peer is dialled: from the configuration until ``setAddress(ofPeer:host:port:)``.
+    private let peerAddresses: Mutex<[String: (host: String, port: Int)]>
 
     /// The address peers connect to (the bound port when the configuration asked for port 0).
     public var listenAddress: (host: String, port: Int) {
@@ -51,6 +53,7 @@ public final class LatticeNode: Sendable {
         self.server = server
         self.transport = transport
         self.replica = replica
+        peerAddresses = Mutex(Dictionary(uniqueKeysWithValues: configuration.peers.map { ($0.id, ($0.host, $0.port)) }))
         loop = Task { await core.run() }
         let handler = PeerConnectionHandler(core: core, ids: connectionIDs, logger: configuration.logger)
         serverTask = Task {
@@ -243,8 +246,19 @@ public final class LatticeNode: Sendable {
 
     // MARK: Connections
 
+    /// Dials `peer` at `host:port` from now on (a peer that moved, or restarted on another port).
+    /// Returns false for a peer not in the configuration.
+    @discardableResult
+    public func setAddress(ofPeer peer: String, host: String, port: Int) -> Bool {
+        peerAddresses.withLock { addresses in
+            guard addresses[peer] != nil else { return false }
+            addresses[peer] = (host, port)
+            return true
+        }
+    }
+
     func dial(_ peer: String) {
-        guard let config = configuration.peers.first(where: { $0.id == peer }) else { return }
+        guard let config = peerAddresses.withLock({ $0[peer] }) else { return }
         let transport = self.transport
         let handler = PeerConnectionHandler(core: core, ids: connectionIDs, logger: configuration.logger)
         let core = self.core

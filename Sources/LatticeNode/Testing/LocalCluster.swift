@@ -10,7 +10,8 @@ import Logging
 /// (Lattice's own, and an embedder's).
 ///
 /// Of two nodes the one with the lower key dials, so nodes start in descending key order: when
-/// one starts, every node it dials already listens and its port is known.
+/// one starts, every node it dials already listens and its port is known. A restarted node takes a
+/// fresh port and the running nodes are told (`LatticeNode.setAddress(ofPeer:host:port:)`).
 public final class LocalCluster: @unchecked Sendable {
     public struct Member {
         public let name: String
@@ -83,7 +84,7 @@ public final class LocalCluster: @unchecked Sendable {
         let configuration = NodeConfiguration(
             network: "test",
             name: members[i].name,
-            listenPort: members[i].port,
+            listenPort: 0,
             dataDirectory: members[i].directory,
             nodeKey: members[i].key,
             masterKey: members[i].master,
@@ -96,6 +97,11 @@ public final class LocalCluster: @unchecked Sendable {
         let node = try await LatticeNode.start(configuration)
         members[i].node = node
         members[i].port = node.listenAddress.port
+        // Peers started earlier learn where this node listens (a restart takes a fresh port:
+        // the old one may be taken by then).
+        for j in members.indices where j != i {
+            members[j].node?.setAddress(ofPeer: node.id, host: "127.0.0.1", port: members[i].port)
+        }
     }
 
     public func stop(_ i: Int) async {

@@ -51,26 +51,36 @@ struct ReadTransaction: TransactionReading {
     let handle: OpaquePointer
 }
 
-/// The write transaction of one group commit. Only the writer thread touches it.
+/// The write transaction of one group commit, or one write's nested transaction inside it.
+/// Only the writer thread touches it.
 ///
 /// It remembers the first LMDB failure, because LMDB poisons a transaction after most errors
 /// and a caller's closure might swallow the error: the writer then knows the closure failed.
 final class WriteTransaction: TransactionReading {
     let handle: OpaquePointer
     let path: String
+    /// The group's transaction, for a nested one.
+    private let parent: WriteTransaction?
     private(set) var failure: StoreError?
     private(set) var isFinished = false
-    /// Tenants this transaction created or shredded (visible to it before the commit).
-    var tenantOverrides: [String: TenantOverride] = [:]
     /// Actions to run after the commit is durable (updating in-memory caches).
     private(set) var afterCommit: [() -> Void] = []
 
-    init(handle: OpaquePointer, path: String) {
+    init(handle: OpaquePointer, path: String, parent: WriteTransaction? = nil) {
         self.handle = handle
         self.path = path
+        self.parent = parent
     }
 
     deinit { if !isFinished { mdb_txn_abort(handle) } }
+
+    /// Begins a transaction nested in this one (`mdb_txn_begin` with a parent): its changes
+    /// join this transaction when it commits and vanish when it aborts, leaving this one intact.
+    func beginNested() throws(StoreError) -> WriteTransaction {
+        var txn: OpaquePointer?
+        try lmdbCheck(mdb_txn_begin(mdb_txn_env(handle), handle, 0, &txn), "starting a nested write in \(path)")
+        return WriteTransaction(handle: txn!, path: path, parent: self)
+    }
 
     /// Stores `value` under `key`, replacing what was there.
     func put(_ db: Database, _ key: some ContiguousKey, _ value: some ContiguousKey) throws(StoreError) {
@@ -87,7 +97,7 @@ final class WriteTransaction: TransactionReading {
         return true
     }
 
-    /// Registers `action` to run once this transaction's commit is durable.
+    /// Registers `action` to run once the outermost transaction's commit is durable.
     func onCommit(_ action: @escaping () -> Void) { afterCommit.append(action) }
 
     /// Records `rc` as this transaction's failure (first one wins) and throws it.
@@ -98,9 +108,12 @@ final class WriteTransaction: TransactionReading {
         throw error
     }
 
+    /// Commits: durably for the outermost transaction, into the parent for a nested one (whose
+    /// ``onCommit(_:)`` actions then wait for the parent's commit).
     func commit() throws(StoreError) {
         isFinished = true
         try lmdbCheck(mdb_txn_commit(handle), "committing a write to \(path)")
+        if let parent { parent.afterCommit += afterCommit }
     }
 
     func abort() {

@@ -6,13 +6,6 @@ extension StoreLimits {
     public static let tenantsMax = 10_000
 }
 
-/// A tenant created or shredded by a transaction that has not committed yet; lookups inside
-/// that transaction see it before the shared cache does.
-enum TenantOverride {
-    case created(TenantKeys)
-    case shredded
-}
-
 extension Store {
     // MARK: Public tenant operations
 
@@ -27,11 +20,18 @@ extension Store {
         tenantCache.withLock { Array($0.keys) }.sorted()
     }
 
-    /// Crypto-shreds `name`: destroys its wrapped data key in one durable commit, so none of its
-    /// records can be read from then on, then purges its records. A tenant created later under
-    /// the same name starts empty with a new key.
+    /// Crypto-shreds `name`: destroys its data key, so none of its records can be read from then
+    /// on, then purges its records. A tenant created later under the same name starts empty with
+    /// a new key and number.
+    ///
+    /// Three steps, each durable before the next: a purge marker is committed (the intent), the
+    /// key is removed from the tenant key file (which is rewritten and its old version
+    /// overwritten, see ``TenantKeyFile``), then the records are deleted in batches. If this
+    /// throws or the process dies after the first step, the next ``open(directory:masterKey:configuration:)``
+    /// finishes the shred.
     public func shredTenant(_ name: String) async throws {
-        let number = try await write { try $0.destroyTenantKey(name) }
+        let number = try await write { try $0.markForShredding(name) }
+        try await write { try $0.destroyTenantKey(name, number: number) }
         while try await write({ try $0.purgeStep(tenantNumber: number) }) == false {}
     }
 
@@ -56,68 +56,36 @@ extension Store {
 
     // MARK: Opening
 
-    static func tenantContext(_ tag: some Collection<UInt8>, _ number: UInt64) -> [UInt8] {
-        [SealedTable.tenants.rawValue] + tag + bigEndianBytes(number)
-    }
-
-    /// Unwraps every tenant's data key. A row that fails to unwrap is damaged: opening fails
-    /// rather than silently hiding a tenant.
-    static func loadTenants(
-        _ env: LMDBEnvironment,
-        _ tables: Tables,
-        _ secrets: MasterSecrets
-    ) throws
-        -> [String: TenantKeys]
-    {
-        try env.read { txn in
-            var tenants: [String: TenantKeys] = [:]
-            try txn.scan(tables.tenants, prefix: []) { tag, value in
-                let keys = try unwrapTenant(tag: Array(tag), row: value, secrets: secrets, path: env.path)
-                tenants[keys.name] = keys
-                return true
-            }
-            return tenants
+    /// The tenants of the key file, keyed by name.
+    static func loadTenants(_ keyFile: TenantKeyFile) -> [String: TenantKeys] {
+        var tenants: [String: TenantKeys] = [:]
+        for entry in keyFile.entries {
+            tenants[entry.name] = TenantKeys(name: entry.name, number: entry.number, dataKey: entry.dataKey)
         }
+        return tenants
     }
 
-    static func unwrapTenant(
-        tag: [UInt8],
-        row: UnsafeRawBufferPointer,
-        secrets: MasterSecrets,
-        path: String
-    )
-        throws(StoreError) -> TenantKeys
-    {
-        let damaged = StoreError(
-            .corrupted,
-            "a tenant key record in \(path) is damaged; that tenant's data cannot be read"
-        )
-        guard row.count > TenantKeys.numberBytes + XChaCha20Poly1305.keyBytes else { throw damaged }
-        let number = readBigEndian(row[..<TenantKeys.numberBytes])
-        let wrapped = Array(row[TenantKeys.numberBytes...])
-        guard let inner = try? KeyWrap.unwrap(wrapped, with: secrets.wrapKey, context: tenantContext(tag, number))
-        else { throw damaged }
-        let keyBytes = XChaCha20Poly1305.keyBytes
-        let parts: (SecretBytes, String)? = inner.withUnsafeBytes { raw in
-            guard raw.count > keyBytes, let name = String(validating: raw[keyBytes...], as: UTF8.self) else {
-                return nil
-            }
-            return (SecretBytes(Array(raw[..<keyBytes])), name)
-        }
-        guard let (dataKey, name) = parts else { throw damaged }
-        return TenantKeys(name: name, number: number, dataKey: dataKey)
-    }
-
-    /// Finishes purges a crash interrupted, before the store accepts writes.
-    static func resumePurges(_ env: LMDBEnvironment, _ tables: Tables) throws {
+    /// Finishes shreds that were recorded (a purge marker committed) but whose key was not yet
+    /// removed from the key file when the process stopped: the intent was durable, so the
+    /// shred completes. Returns the purge markers found.
+    static func finishShreds(_ env: LMDBEnvironment, _ tables: Tables, _ keyFile: TenantKeyFile) throws -> [UInt64] {
         let pending: [UInt64] = try env.read { txn in
             var numbers: [UInt64] = []
             try txn.scan(tables.meta, prefix: Tables.purgePrefix) { key, _ in
+                guard key.count == Tables.purgePrefix.count + TenantKeys.numberBytes else {
+                    throw StoreError(.corrupted, "a purge marker in \(env.path) is malformed; the store is damaged")
+                }
                 numbers.append(readBigEndian(key[Tables.purgePrefix.count...]))
                 return true
             }
             return numbers
         }
+        try keyFile.remove(Set(pending))
+        return pending
+    }
+
+    /// Finishes purges a crash interrupted, before the store accepts writes.
+    static func resumePurges(_ env: LMDBEnvironment, _ tables: Tables, _ pending: [UInt64]) throws {
         for number in pending {
             var done = false
             while !done {
@@ -158,46 +126,34 @@ extension Store {
 }
 
 extension StoreWriter {
-    /// The keys of `name` as this transaction sees them.
+    /// The keys of `name` as this write sees them.
     func tenantKeys(_ name: String) throws -> TenantKeys {
-        switch txn.tenantOverrides[name] {
-        case .created(let keys): return keys
-        case .shredded: throw store.unknownTenant(name)
-        case nil: return try store.tenantKeys(name)
-        }
+        try store.tenantKeys(name)
     }
 
+    /// Adds `name` to the tenant key file (durably, before this returns) unless it exists.
+    /// Touches no LMDB table: the key file alone records tenants and hands out their numbers.
     func createTenant(_ name: String) throws {
-        if case .created = txn.tenantOverrides[name] { return }
-        if txn.tenantOverrides[name] == nil, store.tenantCache.withLock({ $0[name] }) != nil { return }
-        guard store.tenantCache.withLock({ $0.count }) < StoreLimits.tenantsMax else {
-            throw StoreError(.limitExceeded, "store \(store.directory) already holds \(StoreLimits.tenantsMax) tenants")
-        }
-        let tables = store.tables
-        let number = try txn.get(tables.meta, Tables.tenantNextKey).map { readBigEndian($0) } ?? 1
-        try txn.put(tables.meta, Tables.tenantNextKey, bigEndianBytes(number + 1))
-        let dataKey = SecretBytes(randomCount: XChaCha20Poly1305.keyBytes)
-        let tag = BLAKE2b.hash(Array(name.utf8), outputCount: TenantKeys.keyTagBytes, key: store.secrets.tenantNameKey)
-        let inner = dataKey.withUnsafeBytes { SecretBytes(Array($0) + Array(name.utf8)) }
-        let wrapped = KeyWrap.wrap(inner, with: store.secrets.wrapKey, context: Store.tenantContext(tag, number))
-        try txn.put(tables.tenants, tag, bigEndianBytes(number) + wrapped)
-        let keys = TenantKeys(name: name, number: number, dataKey: dataKey)
-        txn.tenantOverrides[name] = .created(keys)
-        let store = self.store
-        txn.onCommit { store.tenantCache.withLock { $0[name] = keys } }
+        guard store.tenantCache.withLock({ $0[name] }) == nil else { return }
+        let entry = try store.keyFile.add(name)
+        let keys = TenantKeys(name: entry.name, number: entry.number, dataKey: entry.dataKey)
+        store.tenantCache.withLock { $0[name] = keys }
     }
 
-    /// Deletes the wrapped key of `name` and marks its records for purging; returns its number.
-    func destroyTenantKey(_ name: String) throws -> UInt64 {
+    /// Commits a purge marker for `name` (the durable intent to shred it); returns its number.
+    func markForShredding(_ name: String) throws -> UInt64 {
         let keys = try tenantKeys(name)
-        let tables = store.tables
-        let tag = BLAKE2b.hash(Array(name.utf8), outputCount: TenantKeys.keyTagBytes, key: store.secrets.tenantNameKey)
-        try txn.delete(tables.tenants, tag)
-        try txn.put(tables.meta, Tables.purgePrefix + keys.prefix, [])
-        txn.tenantOverrides[name] = .shredded
-        let store = self.store
-        txn.onCommit { store.tenantCache.withLock { $0[name] = nil } }
+        try txn.put(store.tables.meta, Tables.purgePrefix + keys.prefix, [UInt8]())
         return keys.number
+    }
+
+    /// Removes tenant `number` from the key file (rewritten, its old version overwritten) and
+    /// from memory. Its purge marker must already be durable.
+    func destroyTenantKey(_ name: String, number: UInt64) throws {
+        try store.keyFile.remove([number])
+        store.tenantCache.withLock { cache in
+            if cache[name]?.number == number { cache[name] = nil }
+        }
     }
 
     func purgeStep(tenantNumber: UInt64) throws -> Bool {

@@ -12,12 +12,10 @@ import Synchronization
 ///
 /// | database       | key                                    | value                                      |
 /// |----------------|----------------------------------------|--------------------------------------------|
-/// | `meta`         | `format`                               | `01` (format version)                      |
+/// | `meta`         | `format`                               | `02` (format version)                      |
 /// |                | `master-check`                         | sealed(meta key, fixed text)               |
-/// |                | `tenant-next`                          | next tenant number (8 bytes)               |
 /// |                | `purge/` tenant#                       | empty: a shredded tenant still to purge    |
 /// |                | `replica-id`                           | this directory's replica id (16 bytes)     |
-/// | `tenants`      | BLAKE2b-128(tenant-name key, name)     | tenant# , wrap(wrap key, data key ‖ name)  |
 /// | `records`      | tenant# , BLAKE2b-128(name key, key)   | sealed(seal key, kind ‖ len ‖ key ‖ value) |
 /// | `dots`         | tenant# , origin (16) , counter (8) ,  | empty (a key version entry; see            |
 /// |                | BLAKE2b-128(name key, key)             | ``ReplicaStore``)                          |
@@ -28,13 +26,16 @@ import Synchronization
 /// "sealed" is XChaCha20-Poly1305 with a random nonce: `nonce (24) | ciphertext | tag (16)`, and
 /// additional data `"lattice.at-rest.v1" | table id (1 byte) | the record's LMDB key`. Because
 /// the LMDB key holds the tenant number and the slot, a record moved to another key, tenant or
-/// table fails to authenticate. The wrap, tenant-name and meta keys are derived from the node
-/// master key (``MasterKey``); each tenant's seal and name keys from its random data key, which
-/// is stored only wrapped. Key names therefore reach disk only sealed or as keyed hashes.
+/// table fails to authenticate. The tenants themselves (name, number, random data key) and the
+/// tenant-number counter are not in LMDB but in the tenant key file `tenant-keys` beside it
+/// (``TenantKeyFile``), sealed with a key derived from the node master key (``MasterKey``), as is
+/// the meta key; each tenant's seal and name keys are derived from its data key. Key names
+/// therefore reach disk only sealed or as keyed hashes.
 ///
-/// Crypto-shredding: ``shredTenant(_:)`` deletes the wrapped data key in one durable commit
-/// (the tenant's records are unreadable from then on), then purges its records in batches of
-/// ``StoreLimits/purgeBatchRecordsMax``; an interrupted purge resumes when the store opens.
+/// Crypto-shredding: ``shredTenant(_:)`` commits a purge marker, removes the tenant's data key
+/// from the key file (rewritten whole, its previous version overwritten: LMDB would keep a
+/// deleted key in a freed page), then purges its records in batches of
+/// ``StoreLimits/purgeBatchRecordsMax``; an interrupted shred or purge finishes when the store opens.
 ///
 /// ## Concurrency
 ///
@@ -49,6 +50,7 @@ public final class Store: Sendable {
     let writer: GroupCommitWriter
     let tables: Tables
     let secrets: MasterSecrets
+    let keyFile: TenantKeyFile
     let tenantCache: Mutex<[String: TenantKeys]>
 
     /// Reader slots of dead processes that were cleared when the store opened.
@@ -61,14 +63,15 @@ public final class Store: Sendable {
         environment: LMDBEnvironment,
         tables: Tables,
         secrets: MasterSecrets,
-        tenants: [String: TenantKeys],
+        keyFile: TenantKeyFile,
         configuration: StoreConfiguration
     ) {
         directory = environment.path
         self.environment = environment
         self.tables = tables
         self.secrets = secrets
-        tenantCache = Mutex(tenants)
+        self.keyFile = keyFile
+        tenantCache = Mutex(Self.loadTenants(keyFile))
         var relaxedMs: Int?
         if case .relaxed(let ms) = configuration.durability { relaxedMs = ms }
         writer = GroupCommitWriter(
@@ -116,14 +119,19 @@ public final class Store: Sendable {
         )
         do {
             let secrets = MasterSecrets(masterKey)
-            let tables = try Tables.openOrCreate(environment, secrets: secrets)
-            let tenants = try loadTenants(environment, tables, secrets)
-            try resumePurges(environment, tables)
+            // A new directory gets its (empty) key file before its tables: a directory whose
+            // tables exist always has one, so a missing key file means damage, never "new".
+            let tables = try Tables.openOrCreate(environment, secrets: secrets) { () throws(StoreError) in
+                try TenantKeyFile.createIfMissing(directory: directory, sealKey: secrets.keyFileKey)
+            }
+            let keyFile = try TenantKeyFile.load(directory: directory, sealKey: secrets.keyFileKey)
+            let pending = try finishShreds(environment, tables, keyFile)
+            try resumePurges(environment, tables, pending)
             return Store(
                 environment: environment,
                 tables: tables,
                 secrets: secrets,
-                tenants: tenants,
+                keyFile: keyFile,
                 configuration: configuration
             )
         } catch {
@@ -146,8 +154,10 @@ public final class Store: Sendable {
     /// Runs `body` on the writer thread inside the next group commit and returns its result
     /// once that commit is durable (or, in relaxed mode, committed).
     ///
-    /// `body` must not block, and may run more than once (when another write in its group fails
-    /// or the map grows): it must change nothing outside the ``StoreWriter`` it is given.
+    /// `body` runs in its own transaction nested in the group's: if it throws, only its changes
+    /// are undone and the rest of the group commits without running again. It must not block,
+    /// and may run more than once (when the map has to grow): it must change nothing outside the
+    /// ``StoreWriter`` it is given.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
         try await writer.admit()
         let box = ResultBox<T>()
@@ -189,13 +199,13 @@ public final class Store: Sendable {
 
 /// Keys derived from the node master key, one per purpose.
 struct MasterSecrets: Sendable {
-    let wrapKey: SecretBytes
-    let tenantNameKey: SecretBytes
+    /// Seals the tenant key file.
+    let keyFileKey: SecretBytes
+    /// Seals the master-key check in `meta`.
     let metaKey: SecretBytes
 
     init(_ master: MasterKey) {
-        wrapKey = master.subkey("store.wrap")
-        tenantNameKey = master.subkey("store.tenant-name")
+        keyFileKey = master.subkey("store.tenant-keys")
         metaKey = master.subkey("store.meta")
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The store as one write transaction sees it. Valid only inside the closure given to
 /// ``Store/write(_:)``; reads see this transaction's own earlier writes.
 public struct StoreWriter {
@@ -20,7 +24,7 @@ public struct StoreWriter {
     /// The value under `key` in `tenant`, or `nil`.
     public func get(_ key: String, tenant: String) throws -> [UInt8]? {
         try Store.validate(key: key)
-        return try store.readRecord(txn, key: key, keys: try tenantKeys(tenant), kind: .bytes).map { Array($0) }
+        return try store.readValue(txn, key: key, keys: try tenantKeys(tenant))
     }
 
     /// Deletes `key` from `tenant`; returns whether it existed.
@@ -45,7 +49,7 @@ public struct StoreReader {
     /// The value under `key` in `tenant`, or `nil`.
     public func get(_ key: String, tenant: String) throws -> [UInt8]? {
         try Store.validate(key: key)
-        return try store.readRecord(txn, key: key, keys: try store.tenantKeys(tenant), kind: .bytes).map { Array($0) }
+        return try store.readValue(txn, key: key, keys: try store.tenantKeys(tenant))
     }
 
     /// Calls `body` with each key name in `tenant` (in hash order, not name order) until it
@@ -79,17 +83,48 @@ extension Store {
         keys: TenantKeys,
         kind: RecordPlaintext.Kind
     ) throws -> ArraySlice<UInt8>? {
+        guard let (plain, payloadStart) = try openRecord(txn, key: key, keys: keys, kind: kind) else { return nil }
+        return plain[payloadStart...]
+    }
+
+    /// The value of `key`'s `bytes` record: decrypted once, the header then shifted out in
+    /// place, so a read allocates one array (a get is the store's hottest path).
+    func readValue(_ txn: some TransactionReading, key: String, keys: TenantKeys) throws -> [UInt8]? {
+        // One binding owns the array, so the shift happens in place rather than in a copy.
+        guard var record = try openRecord(txn, key: key, keys: keys, kind: .bytes) else { return nil }
+        record.plain.removeSubrange(..<record.payloadStart)
+        return record.plain
+    }
+
+    /// The decrypted record of `key` and where its payload starts.
+    private func openRecord(
+        _ txn: some TransactionReading,
+        key: String,
+        keys: TenantKeys,
+        kind: RecordPlaintext.Kind
+    ) throws -> (plain: [UInt8], payloadStart: Int)? {
         let lmdbKey = keys.recordKey(key)
         guard let sealed = try txn.get(tables.records, lmdbKey) else { return nil }
         let what = { "record of key '\(key.prefix(64))' in tenant '\(keys.name)'" }
         let plain = try keys.open(sealed, table: .records, lmdbKey: lmdbKey, what: what())
         let record = try RecordPlaintext.Header(plain, what: what())
-        guard plain[record.name].elementsEqual(key.utf8) else {
+        guard Self.bytes(plain, record.name, equal: key) else {
             throw StoreError(.corrupted, "\(what()) holds another key's name (a key-hash collision); it cannot be read")
         }
         guard record.kind == kind else {
             throw StoreError(.wrongKind, "\(what()) holds \(record.kind) data, not \(kind)")
         }
-        return plain[record.payload]
+        return (plain, record.payload.lowerBound)
+    }
+
+    /// Whether `bytes[range]` is the UTF-8 of `name` (one `memcmp`).
+    private static func bytes(_ bytes: [UInt8], _ range: Range<Int>, equal name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { utf8 in
+            utf8.count == range.count
+                && bytes.withUnsafeBytes { raw in
+                    utf8.isEmpty || memcmp(raw.baseAddress! + range.lowerBound, utf8.baseAddress!, utf8.count) == 0
+                }
+        }
     }
 }

@@ -3,16 +3,15 @@ import LatticeCrypto
 
 /// The named databases of a store (see ``Store`` for their layout).
 struct Tables: Sendable {
-    static let count = 5
-    static let formatVersion: UInt8 = 1
+    static let count = 4
+    /// 2: tenants and their keys moved out of LMDB into the tenant key file (see ``TenantKeyFile``).
+    static let formatVersion: UInt8 = 2
     static let formatKey = Array("format".utf8)
     static let masterCheckKey = Array("master-check".utf8)
-    static let tenantNextKey = Array("tenant-next".utf8)
     static let purgePrefix = Array("purge/".utf8)
     private static let masterCheckText = Array("lattice master key check v1".utf8)
 
     let meta: Database
-    let tenants: Database
     let records: Database
     let dots: Database
     let tenantState: Database
@@ -21,8 +20,12 @@ struct Tables: Sendable {
     var tenantScoped: [Database] { [records, dots, tenantState] }
 
     /// Opens the tables of an existing store after checking the master key, or creates them in
-    /// a fresh environment. A wrong master key writes nothing.
-    static func openOrCreate(_ env: LMDBEnvironment, secrets: MasterSecrets) throws -> Tables {
+    /// a fresh environment, calling `prepare` first. A wrong master key writes nothing.
+    static func openOrCreate(
+        _ env: LMDBEnvironment,
+        secrets: MasterSecrets,
+        prepare: () throws(StoreError) -> Void
+    ) throws -> Tables {
         var txn: OpaquePointer?
         try lmdbCheck(mdb_txn_begin(env.handle, nil, UInt32(MDB_RDONLY), &txn), "starting to open \(env.path)")
         do {
@@ -33,6 +36,7 @@ struct Tables: Sendable {
             return tables
         } catch let error as StoreError where error.code == .notFound {
             mdb_txn_abort(txn)
+            try prepare()
             return try create(env, secrets: secrets)
         } catch {
             mdb_txn_abort(txn)
@@ -43,7 +47,6 @@ struct Tables: Sendable {
     private static func open(_ env: LMDBEnvironment, txn: OpaquePointer, create: Bool) throws(StoreError) -> Tables {
         Tables(
             meta: try env.openDatabase("meta", create: create, in: txn),
-            tenants: try env.openDatabase("tenants", create: create, in: txn),
             records: try env.openDatabase("records", create: create, in: txn),
             dots: try env.openDatabase("dots", create: create, in: txn),
             tenantState: try env.openDatabase("tenant-state", create: create, in: txn)
@@ -67,7 +70,6 @@ struct Tables: Sendable {
             key: secrets.metaKey
         )
         try txn.put(tables.meta, masterCheckKey, check)
-        try txn.put(tables.meta, tenantNextKey, bigEndianBytes(1))
         try txn.commit()
         return tables
     }

@@ -4,7 +4,8 @@ import LatticeCrypto
 /// moved to another table fails to authenticate.
 enum SealedTable: UInt8 {
     case meta = 1
-    case tenants = 2
+    /// Format 1 kept wrapped tenant keys in LMDB; retired, never reused.
+    case retiredTenants = 2
     case records = 3
     case tenantState = 4
 }
@@ -19,6 +20,23 @@ func sealedRecordAD(_ table: SealedTable, _ lmdbKey: some Collection<UInt8>) -> 
     ad.append(table.rawValue)
     ad.append(contentsOf: lmdbKey)
     return ad
+}
+
+/// Calls `body` with the additional data of ``sealedRecordAD(_:_:)`` built on the stack.
+func withSealedRecordAD<R, E: Error>(
+    _ table: SealedTable,
+    _ lmdbKey: [UInt8],
+    _ body: (UnsafeRawBufferPointer) throws(E) -> R
+) throws(E) -> R {
+    let count = atRestDomain.count + 1 + lmdbKey.count
+    return try withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { (ad) throws(E) -> R in
+        atRestDomain.withUnsafeBytes { ad.copyMemory(from: $0) }
+        ad[atRestDomain.count] = table.rawValue
+        lmdbKey.withUnsafeBytes {
+            UnsafeMutableRawBufferPointer(rebasing: ad[(atRestDomain.count + 1)...]).copyMemory(from: $0)
+        }
+        return try body(UnsafeRawBufferPointer(ad))
+    }
 }
 
 private let atRestDomain = Array("lattice.at-rest.v1".utf8)
@@ -78,7 +96,9 @@ struct TenantKeys: Sendable {
             throw StoreError(.corrupted, "\(what()) is \(sealed.count) bytes on disk, more than any record can be")
         }
         do {
-            return try XChaCha20Poly1305.open(sealed, additionalData: sealedRecordAD(table, lmdbKey), key: sealKey)
+            return try withSealedRecordAD(table, lmdbKey) { (ad) throws(CryptoError) in
+                try XChaCha20Poly1305.open(sealed, additionalData: ad, key: sealKey)
+            }
         } catch {
             throw StoreError(
                 .corrupted,

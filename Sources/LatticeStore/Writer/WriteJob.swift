@@ -1,10 +1,11 @@
 /// One write waiting for a group commit: a synchronous closure over the write transaction,
 /// and the completion that acknowledges it.
 ///
-/// The closure may run more than once: when another write in the same batch fails, or the map
-/// has to grow, the transaction is aborted and the surviving closures run again in a fresh one.
-/// A closure must therefore change nothing outside the transaction (use
-/// ``WriteTransaction/onCommit(_:)`` for in-memory effects), and only its last run counts.
+/// Each closure runs in its own transaction nested in the group's, so a closure that throws
+/// undoes only its own changes. It may still run more than once: when the map has to grow, the
+/// group's transaction is aborted and the closures run again in a fresh one. A closure must
+/// therefore change nothing outside the transaction (use ``WriteTransaction/onCommit(_:)`` for
+/// in-memory effects), and only its last run counts.
 final class WriteJob: @unchecked Sendable {
     // Touched only by the writer thread after submission.
     let body: (WriteTransaction) throws -> Void
