@@ -68,6 +68,12 @@ struct RepairMessageCodecTests {
         // Bounds "b" then "a": not increasing (1-byte fingerprints 5).
         Self.expectCode(.malformed, [2, 2, 1, 0, 1, 0x62, 5, 1, 0, 1, 0x61, 5], "bounds out of order")
         Self.expectCode(.malformed, [2, 1, 0, 0, 0], "empty first bound")
+        // "apple" then "apz" written as 1 shared byte + "pz": the encoder shares 2 bytes.
+        Self.expectCode(
+            .malformed,
+            [2, 2, 1, 0, 5, 0x61, 0x70, 0x70, 0x6c, 0x65, 5, 1, 1, 2, 0x70, 0x7a, 5],
+            "a bound sharing fewer bytes with the previous one than it could"
+        )
         Self.expectCode(.malformed, [2, 1, 0, 0, 1, 0x61], "trailing skip")
         Self.expectCode(.malformed, [2, 2, 0x80, 0x80], "a range after infinity")
         Self.expectCode(.malformed, [2, 1, 0xa1, 5], "unknown tag bits")

@@ -74,6 +74,45 @@ struct RepairSessionTests {
         }
     }
 
+    @Test("with branching 2, an answer cut around a key and then cut at the budget stays within the budget")
+    func cutAfterSplitAroundKey_staysWithinTheRangesBudget() throws {
+        var hashes: [String: UInt64] = [:]
+        for i in 0..<10 { hashes["k0\(i)"] = 0x1000 + UInt64(i) }
+        let a = RepairFixture.index(hashes)
+        hashes["k00"] = 0x2000
+        hashes["k03"] = 0x3000
+        let options = RepairSession.Options(branching: 2, rangesPerMessage: 6)
+        var b = try RepairSession(index: RepairFixture.index(hashes), options: options)
+        func key(_ s: String) -> RepairBound { .key(Array(s.utf8)) }
+        // A's items below "k01" (b answers a need), a skip, A's fingerprint of k02...k05 (b
+        // cuts around k03: a skip and three ranges), a skip, then the rest (b cuts there).
+        let message = RepairMessage(ranges: [
+            RepairRange(upperBound: key("k01"), payload: .items([a.itemHashes[0]])),
+            RepairRange(upperBound: key("k02"), payload: .skip),
+            RepairRange(upperBound: key("k06"), payload: .fingerprint(a.fingerprint(2..<6))),
+            RepairRange(upperBound: key("k08"), payload: .skip),
+            RepairRange(upperBound: .infinity, payload: .fingerprint(a.fingerprint(8..<10))),
+        ])
+        let reply = try #require(try b.receive(message))
+        #expect(reply.ranges.count <= options.rangesPerMessage, "\(reply.ranges)")
+    }
+
+    @Test("small ranges budgets hold for every branching factor and still find every difference")
+    func rangesBudget_holdsForEveryBranching() async throws {
+        await propertyCheck(count: 30, input: Gen<UInt64>.value()) { seed in
+            var rng = SplitMix64(seed: seed)
+            let pair = RepairFixture.pair(n: 2_000, d: Int.random(in: 20...300, using: &rng), rng: &rng)
+            let branching = Int.random(in: 2...5, using: &rng)
+            let smallest = max(branching, 3) + 3
+            let budget = Int.random(in: smallest...(smallest + 5), using: &rng)
+            let options = RepairSession.Options(branching: branching, rangesPerMessage: budget)
+            let outcome = try! RepairFixture.run(pair.a, pair.b, options: options)
+            #expect(outcome.aSends == pair.expectedA, "seed \(seed)")
+            #expect(outcome.bSends == pair.expectedB, "seed \(seed)")
+            #expect(outcome.maxRanges <= budget, "seed \(seed) branching \(branching) budget \(budget)")
+        }
+    }
+
     @Test("tiny indexes with many differences: exact differences whatever the options")
     func tinyIndexes_manyDifferences() async {
         await propertyCheck(count: 200, input: Gen<UInt64>.value()) { seed in
@@ -120,6 +159,7 @@ struct RepairSessionTests {
             RepairSession.Options(branching: 1), RepairSession.Options(branching: RepairLimits.branchingMax + 1),
             RepairSession.Options(itemsThreshold: RepairLimits.rangeItemsMax + 1),
             RepairSession.Options(branching: 16, rangesPerMessage: 18),
+            RepairSession.Options(branching: 2, rangesPerMessage: 5),  // a cut around a key needs 3 + 3
             RepairSession.Options(itemsThreshold: 16, itemsPerMessage: 15),
         ] {
             #expect(throws: RepairError.self) { try RepairSession(index: DigestIndex(), options: options) }

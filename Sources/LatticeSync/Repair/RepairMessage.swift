@@ -12,7 +12,8 @@ import LatticeCore
 ///                                               ; bits 2-4: hash width W minus 1,
 ///                                               ; bit 7: upper bound is infinity (no bound)
 /// bound       = shared:varint suffixLength:varint suffix
-///               ; the first `shared` bytes of the previous bound, then `suffix`
+///               ; the first `shared` bytes of the previous bound (all they have in
+///               ; common), then `suffix`
 /// payload     = skip: nothing | fingerprint: uW LE
 ///             | items: count:varint (uW LE)*count | need: bits:varint bytes[(bits+7)/8]
 /// ```
@@ -21,6 +22,7 @@ import LatticeCore
 /// `CoreLimits.keyBytesMax` bytes; infinity only on the last range; tag bits 5-6 are
 /// zero; no two adjacent skips and no trailing skip (one encoding per message); unused
 /// bitmap bits are zero. Version 2 added W (version 1 always sent 8-byte hashes).
+/// Normative specification: `Protocols/repair-v2.md`.
 public struct RepairMessage: Hashable, Sendable {
     public static let formatVersion: UInt8 = 2
 

@@ -111,6 +111,10 @@ private struct RangeDecoder {
         let suffix = try r.lengthPrefixed("bound suffix", max: CoreLimits.keyBytesMax - Int(shared))
         let bound = Array(previous[..<Int(shared)]) + suffix
         guard compareBytes(previous, bound) < 0 else { throw r.error(.malformed, "bounds are not increasing") }
+        // One encoding per bound: it shares exactly its common prefix with the previous one.
+        guard commonPrefixLength(previous, bound) == Int(shared) else {
+            throw r.error(.malformed, "bound shares \(shared) bytes with the previous bound; it shares more")
+        }
         previous = bound
         return bound
     }

@@ -51,6 +51,11 @@ public struct RepairSession: Sendable {
             self.itemsPerMessage = itemsPerMessage
         }
 
+        /// Room an answer keeps before answering one more range: that answer (a split into
+        /// `branching` parts, or a cut around a key: three ranges) with the skip before it, then
+        /// the skip and the fingerprint of a cut.
+        var rangesReserved: Int { max(branching, 3) + 3 }
+
         func validate() throws(RepairError) {
             guard (2...RepairLimits.branchingMax).contains(branching) else {
                 throw RepairError(.invalidOptions, "branching \(branching) must be in 2...\(RepairLimits.branchingMax)")
@@ -61,11 +66,10 @@ public struct RepairSession: Sendable {
                     "itemsThreshold \(itemsThreshold) must be in 0...\(RepairLimits.rangeItemsMax)"
                 )
             }
-            // One answer to one range must fit with room for a skip and the cut range.
-            guard (branching + 3...RepairLimits.rangesPerMessageMax).contains(rangesPerMessage) else {
+            guard (rangesReserved...RepairLimits.rangesPerMessageMax).contains(rangesPerMessage) else {
                 throw RepairError(
                     .invalidOptions,
-                    "rangesPerMessage \(rangesPerMessage) must be in \(branching + 3)...\(RepairLimits.rangesPerMessageMax)"
+                    "rangesPerMessage \(rangesPerMessage) must be in \(rangesReserved)...\(RepairLimits.rangesPerMessageMax)"
                 )
             }
             guard (max(itemsThreshold, branching)...RepairLimits.itemsPerMessageMax).contains(itemsPerMessage) else {
@@ -145,7 +149,7 @@ public struct RepairSession: Sendable {
             if case .need(let bits) = range.payload {
                 try markNeeded(bits, lo..<hi)
             } else if cut == nil && range.payload != .skip {
-                if out.ranges.count + options.branching + 3 > options.rangesPerMessage
+                if out.ranges.count + options.rangesReserved > options.rangesPerMessage
                     || out.items + max(options.itemsThreshold, options.branching) > options.itemsPerMessage
                 {
                     cut = lo
