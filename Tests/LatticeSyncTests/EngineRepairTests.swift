@@ -122,4 +122,23 @@ struct EngineRepairTests {
         #expect(strict.counters.writesRefused == 1)
         #expect(out.count == 1, "a peer that may read is told its write was refused")
     }
+
+    @Test("two nodes that start repair with each other at the same moment run two independent sessions")
+    func simultaneousRepairs() throws {
+        var p = Pair(a: Self.engine(Self.idA, peer: "b"), b: Self.engine(Self.idB, peer: "a"))
+        p.a.disconnected("b")
+        p.b.disconnected("a")
+        for i in 0..<30 { try p.write(onA: true, "a/\(i)", .increment(by: 1), i) }
+        for i in 0..<30 { try p.write(onA: false, "b/\(i)", .add(.int(Int64(i))), 100 + i) }
+        p.a.connected("b")
+        p.b.connected("a")
+        // Both start at once (same first session id on both sides); every message interleaves.
+        p.enqueue(p.a.startRepair(with: "b", now: 1))
+        p.enqueue(p.b.startRepair(with: "a", now: 1))
+        try p.run()
+        #expect(p.a.tenants["t"]!.keys == p.b.tenants["t"]!.keys)
+        #expect(p.a.tenants["t"]!.keys.count == 60)
+        #expect(p.a.counters.repairsFailed == 0 && p.b.counters.repairsFailed == 0)
+        #expect(p.a.counters.unsolicitedBatches == 0 && p.b.counters.unsolicitedBatches == 0)
+    }
 }

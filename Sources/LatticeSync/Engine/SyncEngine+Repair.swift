@@ -7,9 +7,21 @@ struct RepairInProgress: Sendable {
     var startedAt: UInt64
 }
 
+/// Sessions are kept apart by who started them, so two nodes that start repair with each other
+/// at the same moment run two independent sessions.
 struct RepairKey: Hashable, Sendable {
     var peer: String
     var tenant: String
+    /// This node started the session.
+    var ours: Bool
+}
+
+/// Session ids on the wire: the initiator sends its id as is (below 2^63); the responder sends
+/// it with the top bit set. So a receiver knows whose session a message belongs to.
+enum RepairSessionID {
+    static let responderFlag: UInt64 = 1 << 63
+
+    static func fromResponder(_ id: UInt64) -> UInt64 { id | responderFlag }
 }
 
 // Digest repair (`Protocols/sync-v1.md` §5): a slower round that finds what vectors cannot see
@@ -29,12 +41,12 @@ extension SyncEngine {
         guard let state = peers[peer], state.connected else { return [] }
         var out = [Output]()
         for tenant in tenants.keys.sorted() where state.policy.may(.readWrite, tenant) {
-            let key = RepairKey(peer: peer, tenant: tenant)
+            let key = RepairKey(peer: peer, tenant: tenant, ours: true)
             if let running = repairs[key], now < running.startedAt + Self.repairTimeoutMilliseconds { continue }
             do {
                 var session = try RepairSession(index: DigestIndex(tenants[tenant]!))
                 let first = try session.start()
-                let id = nextRepairSession
+                let id = nextRepairSession & ~RepairSessionID.responderFlag
                 nextRepairSession += 1
                 repairs[key] = RepairInProgress(id: id, session: session, startedAt: now)
                 counters.repairsStarted += 1
@@ -51,7 +63,7 @@ extension SyncEngine {
 
     mutating func receiveRepair(
         _ tenant: String,
-        session id: UInt64,
+        session wireID: UInt64,
         _ message: RepairMessage,
         from peer: String
     )
@@ -61,10 +73,18 @@ extension SyncEngine {
             counters.unreadableTenantMessages += 1
             return []
         }
-        let key = RepairKey(peer: peer, tenant: tenant)
+        // A reply in a session we started carries the responder flag; anything else is a step of
+        // the peer's session, which we answer as responder.
+        let ours = wireID & RepairSessionID.responderFlag != 0
+        let id = wireID & ~RepairSessionID.responderFlag
+        let key = RepairKey(peer: peer, tenant: tenant, ours: ours)
         var running: RepairInProgress
         if let existing = repairs[key], existing.id == id {
             running = existing
+        } else if ours {
+            // A reply in a session we no longer run (timed out or replaced): ignore it.
+            counters.unsolicitedBatches += 1
+            return []
         } else {
             // The peer starts a session (ours with it, if any, is superseded).
             do {
@@ -87,13 +107,14 @@ extension SyncEngine {
             return []
         }
         var out = [Output]()
-        if let reply { out.append(.send(to: peer, .repair(tenant: tenant, session: id, reply))) }
+        let replyID = ours ? id : RepairSessionID.fromResponder(id)
+        if let reply { out.append(.send(to: peer, .repair(tenant: tenant, session: replyID, reply))) }
         guard running.session.isFinished else {
             repairs[key] = running
             return out
         }
         repairs[key] = nil
-        return out + repairTransfer(tenant, session: id, keys: running.session.keysToSend, to: peer)
+        return out + repairTransfer(tenant, session: replyID, keys: running.session.keysToSend, to: peer)
     }
 
     /// The states the session found the peer lacks, in batches; always at least one message
