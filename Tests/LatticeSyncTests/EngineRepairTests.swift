@@ -140,5 +140,8 @@ struct EngineRepairTests {
         #expect(p.a.tenants["t"]!.keys.count == 60)
         #expect(p.a.counters.repairsFailed == 0 && p.b.counters.repairsFailed == 0)
         #expect(p.a.counters.unsolicitedBatches == 0 && p.b.counters.unsolicitedBatches == 0)
+        // Two whole sessions ran: in each, each side sent its 30 keys the other lacked.
+        #expect(p.a.counters.repairKeysSent == 60, "a sent \(p.a.counters.repairKeysSent)")
+        #expect(p.b.counters.repairKeysSent == 60, "b sent \(p.b.counters.repairKeysSent)")
     }
 }
