@@ -73,6 +73,9 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
     var idleStreak = 0
     var inFlight: RoundInFlight?
     var pushDueAt: Duration?
+    /// Since when the peer has been out of reach (connection lost, rounds failing); `nil` while
+    /// it is reachable. Its writes reach us only through other peers meanwhile.
+    var unreachableSince: Duration?
 
     init(link: LinkEstimator, now: Duration) {
         self.link = link
@@ -83,6 +86,8 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
     private(set) var missingEntries: UInt64 = 0
     private(set) var missingBytes: UInt64 = 0
     var isBusy: Bool { !missing.isEmpty }
+    /// Connected, nothing missing, no failures: rounds to it are anti-entropy checks only.
+    var isInSync: Bool { state == .connected && missing.isEmpty && consecutiveFailures == 0 }
 
     /// Replaces one tenant's estimate (`nil` or all-zero clears it), keeping the sums.
     mutating func setMissing(_ tenant: Tenant, _ estimate: MissingEstimate?) {

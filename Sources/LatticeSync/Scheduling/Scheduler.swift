@@ -82,6 +82,9 @@ where Peer: Hashable & Comparable & Sendable, Tenant: Hashable & Comparable & Se
     var peers: [Peer: PeerSchedule<Tenant>] = [:]
     var latestNow: Duration = .zero
     var scheduledTickAt: Duration?
+    /// When to pull through a reachable peer next, while some peer is unreachable (see
+    /// `SchedulerRelay.swift`); `nil` while every peer is reachable.
+    var relayAt: Duration?
     /// The reason given with the last `scheduleNextTick` directive.
     public internal(set) var lastTickReason = "not started"
     /// How many times ``tick(now:)`` ran: the scheduler's wake-ups.
@@ -119,4 +122,10 @@ public enum SyncSchedulerConstants {
     public static let batchGain = 2.0
     /// Idle doublings beyond this are not computed (the delay is at its maximum long before).
     public static let idleDoublingsMax = 62
+    /// While a peer is unreachable, relay rounds come every `relayAgeShare` × the outage's age
+    /// (at least ``SchedulePreset/relayRoundDelayMin``): a fresh loss is most likely a brief
+    /// disconnection with the peer still writing, and a writer cut off for t is caught up with
+    /// within t/4 of its writes; a long outage is most likely a crash, where relays find nothing.
+    /// The count of relay rounds grows with the logarithm of the outage's length.
+    public static let relayAgeShare = 0.25
 }
