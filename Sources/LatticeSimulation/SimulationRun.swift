@@ -74,7 +74,8 @@ extension Simulation {
         }
         let phase = options.faultPhaseMilliseconds
         for _ in 0..<options.writes {
-            queue.push(.write(Int.random(in: 0..<n, using: &workload)), at: UInt64.random(in: 0..<phase, using: &workload))
+            let node = Int.random(in: 0..<n, using: &workload)
+            queue.push(.write(node), at: UInt64.random(in: 0..<phase, using: &workload))
         }
         if options.faults.contains(.partitions) {
             for _ in 0..<max(1, n / 2) {
@@ -154,7 +155,8 @@ extension Simulation {
         case 1: return clear ? .clear : Bool.random(using: &workload) ? .add(element) : .remove(element)
         case 2: return clear ? .clear : .assign(element)
         default:
-            return clear ? .removeField("f") : .update(field: ["f", "g"].randomElement(using: &workload)!, .add(element))
+            let field = ["f", "g"].randomElement(using: &workload)!
+            return clear ? .removeField("f") : .update(field: field, .add(element))
         }
     }
 

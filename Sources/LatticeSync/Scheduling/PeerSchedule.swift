@@ -126,10 +126,13 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
     }
 
     /// The round timeout handed to the shell: RTO plus the time the batch takes at the current
-    /// goodput, capped by the preset.
+    /// goodput plus the transport's retransmission allowance, capped by the preset.
     func roundTimeout(batchBytes: Int, _ preset: SchedulePreset) -> Duration {
         let transferNs = Double(batchBytes) / link.goodputBytesPerSecond * 1e9
-        let timeout = Duration.nanoseconds(clamping: link.retransmissionTimeout.nanosecondsValue + transferNs)
+        let allowanceNs = SyncSchedulerConstants.transportRetransmitAllowance.nanosecondsValue
+        let timeout = Duration.nanoseconds(
+            clamping: link.retransmissionTimeout.nanosecondsValue + transferNs + allowanceNs
+        )
         return min(timeout, preset.roundTimeoutMax)
     }
 
