@@ -84,6 +84,10 @@ public struct Simulation {
         public var violations: [String]
         /// Per write, milliseconds from the write until every node serving its tenant had it.
         public var visibilityMilliseconds: [UInt64] = []
+        /// What the run spent, by name: `bytes.KIND` and `messages.KIND` per message kind,
+        /// `connections broken`, `rounds timed out`, and with adaptive scheduling
+        /// `rounds: REASON` by the kind of reason the scheduler gave (where the bytes go).
+        public var counts: [String: Int] = [:]
 
         /// The `p`-th percentile (0...100) of `visibilityMilliseconds`.
         public func visibility(percentile p: Double) -> UInt64 {
@@ -105,7 +109,14 @@ public struct Simulation {
     static let tenants = ["secret", "shared"]
 
     let options: Options
+    /// Scheduling's random choices: fixed rounds' jitter and peers, adaptive backoff jitter.
     var rng: SplitMix64
+    /// The workload: when and where writes and faults happen, and what each write does. A
+    /// stream of its own, so runs of one seed under different scheduling see the very same
+    /// writes and faults (a fair comparison), however many messages scheduling sends.
+    var workload: SplitMix64
+    /// Per-message network randomness: delay, jitter, loss, duplication, broken connections.
+    var network: SplitMix64
     var now: UInt64 = 0
     var engines: [SyncEngine]
     var up: [Bool]
@@ -115,6 +126,8 @@ public struct Simulation {
     var queue = EventQueue()
     var checker: Checker
     var stats = (messages: 0, bytes: 0, writes: 0, rounds: 0)
+    /// See `Report.counts`.
+    var counts: [String: Int] = [:]
     /// Adaptive scheduling: one scheduler per node, and the generation of its live tick.
     var schedulers: [SyncScheduler<String, String>] = []
     var tickGeneration: [UInt64]
@@ -136,6 +149,8 @@ public struct Simulation {
         precondition(options.nodes >= 2, "a simulation needs at least two nodes")
         self.options = options
         rng = SplitMix64(seed: options.seed)
+        workload = SplitMix64(seed: options.seed ^ Self.workloadStream)
+        network = SplitMix64(seed: options.seed ^ Self.networkStream)
         let n = options.nodes
         let readers = options.secretTenant ? Set(0..<max(1, n / 2)) : []
         var profiles: [Pair: LinkProfile]?
@@ -167,6 +182,10 @@ public struct Simulation {
             schedulers = (0..<n).map { _ in try! SyncScheduler<String, String>(preset: preset) }
         }
     }
+
+    /// Seed offsets of the workload and network streams (arbitrary distinct odd constants).
+    static let workloadStream: UInt64 = 0x5745_4C4C_0000_0001
+    static let networkStream: UInt64 = 0x4E45_5457_0000_0003
 
     static func name(_ i: Int) -> String { "n\(i + 1)" }
     static func index(_ name: String) -> Int { Int(name.dropFirst())! - 1 }

@@ -52,6 +52,7 @@ extension Simulation {
             violations: checker.violations
         )
         r.visibilityMilliseconds = visibility
+        r.counts = counts
         return r
     }
 
@@ -73,23 +74,24 @@ extension Simulation {
         }
         let phase = options.faultPhaseMilliseconds
         for _ in 0..<options.writes {
-            queue.push(.write(Int.random(in: 0..<n, using: &rng)), at: UInt64.random(in: 0..<phase, using: &rng))
+            let node = Int.random(in: 0..<n, using: &workload)
+            queue.push(.write(node), at: UInt64.random(in: 0..<phase, using: &workload))
         }
         if options.faults.contains(.partitions) {
             for _ in 0..<max(1, n / 2) {
-                let a = Int.random(in: 0..<n, using: &rng)
-                let b = (a + Int.random(in: 1..<n, using: &rng)) % n
-                let start = UInt64.random(in: 0..<phase, using: &rng)
+                let a = Int.random(in: 0..<n, using: &workload)
+                let b = (a + Int.random(in: 1..<n, using: &workload)) % n
+                let start = UInt64.random(in: 0..<phase, using: &workload)
                 queue.push(.cut(a, b), at: start)
-                queue.push(.heal(a, b), at: min(phase, start + UInt64.random(in: 1_000...8_000, using: &rng)))
+                queue.push(.heal(a, b), at: min(phase, start + UInt64.random(in: 1_000...8_000, using: &workload)))
             }
         }
         if options.faults.contains(.crashes) {
             for _ in 0..<max(1, n / 3) {
-                let a = Int.random(in: 0..<n, using: &rng)
-                let start = UInt64.random(in: 0..<phase, using: &rng)
+                let a = Int.random(in: 0..<n, using: &workload)
+                let start = UInt64.random(in: 0..<phase, using: &workload)
                 queue.push(.crash(a), at: start)
-                queue.push(.restart(a), at: min(phase, start + UInt64.random(in: 500...5_000, using: &rng)))
+                queue.push(.restart(a), at: min(phase, start + UInt64.random(in: 500...5_000, using: &workload)))
             }
         }
         queue.push(.endFaults, at: phase)
@@ -127,10 +129,13 @@ extension Simulation {
     }
 
     private mutating func write(at i: Int) {
-        guard up[i] else { return }
-        let tenant = engines[i].tenants.keys.sorted().randomElement(using: &rng)!
-        let k = Int.random(in: 0..<options.keys, using: &rng)
+        // Drawn before anything can skip the write, so the workload stream stays in step.
+        let tenantDraw = Int.random(in: 0..<Self.tenants.count, using: &workload)
+        let k = Int.random(in: 0..<options.keys, using: &workload)
         let op = randomOperation(forKey: k)
+        guard up[i] else { return }
+        let mine = engines[i].tenants.keys.sorted()
+        let tenant = mine[tenantDraw % mine.count]
         let stamp = HLCTimestamp(wallMilliseconds: now, logical: UInt16(i))
         guard let (delta, outputs) = try? engines[i].write(tenant: tenant, key: "key\(k)", op, at: stamp) else {
             return
@@ -143,14 +148,15 @@ extension Simulation {
     }
 
     private mutating func randomOperation(forKey k: Int) -> CRDTOperation {
-        let element = Scalar.int(Int64.random(in: 0...5, using: &rng))
-        let clear = Int.random(in: 0..<8, using: &rng) == 0
+        let element = Scalar.int(Int64.random(in: 0...5, using: &workload))
+        let clear = Int.random(in: 0..<8, using: &workload) == 0
         switch k % 4 {
-        case 0: return clear ? .clear : .increment(by: Int64.random(in: -5...9, using: &rng))
-        case 1: return clear ? .clear : Bool.random(using: &rng) ? .add(element) : .remove(element)
+        case 0: return clear ? .clear : .increment(by: Int64.random(in: -5...9, using: &workload))
+        case 1: return clear ? .clear : Bool.random(using: &workload) ? .add(element) : .remove(element)
         case 2: return clear ? .clear : .assign(element)
         default:
-            return clear ? .removeField("f") : .update(field: ["f", "g"].randomElement(using: &rng)!, .add(element))
+            let field = ["f", "g"].randomElement(using: &workload)!
+            return clear ? .removeField("f") : .update(field: field, .add(element))
         }
     }
 
@@ -262,6 +268,8 @@ extension Simulation {
             let bytes = SyncCodec.encode(message)
             stats.messages += 1
             stats.bytes += bytes.count
+            counts["bytes.\(message.kind)", default: 0] += bytes.count
+            counts["messages.\(message.kind)", default: 0] += 1
             send(bytes, from: i, to: j)
         }
     }
@@ -269,16 +277,17 @@ extension Simulation {
     private mutating func send(_ bytes: [UInt8], from i: Int, to j: Int) {
         guard linkUp(i, j) else { return }
         if let link = tcpProfile(i, j) {
-            if Int.random(in: 0..<1_000, using: &rng) < link.breakPermille {
+            if Int.random(in: 0..<1_000, using: &network) < link.breakPermille {
+                counts["connections broken", default: 0] += 1
                 setLink(i, j, up: false)
                 queue.push(.heal(i, j), at: now + link.reconnectMilliseconds)
                 return
             }
             var delay =
-                link.delayMilliseconds + UInt64.random(in: 0...link.jitterMilliseconds, using: &rng)
+                link.delayMilliseconds + UInt64.random(in: 0...link.jitterMilliseconds, using: &network)
                 + UInt64(bytes.count) / link.bytesPerMillisecond
             var rto = link.retransmitMilliseconds
-            while Int.random(in: 0..<1_000, using: &rng) < link.lossPermille {
+            while Int.random(in: 0..<1_000, using: &network) < link.lossPermille {
                 delay += rto
                 rto *= 2
             }
@@ -286,17 +295,17 @@ extension Simulation {
             return
         }
         let f = options.faults
-        if f.contains(.loss) && Int.random(in: 0..<100, using: &rng) < 5 { return }
+        if f.contains(.loss) && Int.random(in: 0..<100, using: &network) < 5 { return }
         var delay: UInt64 = f.contains(.delay) ? 1 + UInt64((Pair(i, j).a * 31 + Pair(i, j).b * 17) % 200) : 1
-        if f.contains(.jitter) { delay += UInt64.random(in: 0...100, using: &rng) }
-        if f.contains(.reordering) && Int.random(in: 0..<100, using: &rng) < 20 {
-            delay += UInt64.random(in: 0...500, using: &rng)
+        if f.contains(.jitter) { delay += UInt64.random(in: 0...100, using: &network) }
+        if f.contains(.reordering) && Int.random(in: 0..<100, using: &network) < 20 {
+            delay += UInt64.random(in: 0...500, using: &network)
         }
         queue.push(.deliver(from: i, to: j, bytes: bytes), at: now + delay)
-        if f.contains(.duplication) && Int.random(in: 0..<100, using: &rng) < 3 {
+        if f.contains(.duplication) && Int.random(in: 0..<100, using: &network) < 3 {
             queue.push(
                 .deliver(from: i, to: j, bytes: bytes),
-                at: now + delay + UInt64.random(in: 1...300, using: &rng)
+                at: now + delay + UInt64.random(in: 1...300, using: &network)
             )
         }
     }
@@ -317,6 +326,14 @@ extension Simulation {
 extension Simulation {
     func duration(_ ms: UInt64) -> Duration { .milliseconds(Int64(ms)) }
 
+    /// A scheduler's round reason without its figures ("relay: 2 peers unreachable…" → "relay"),
+    /// to count rounds by kind.
+    static func reasonKind(_ reason: String) -> String {
+        var kind = reason.prefix { $0 != ":" && $0 != ";" && $0 != "(" && !$0.isNumber }
+        while kind.last == " " { kind.removeLast() }
+        return String(kind)
+    }
+
     static func milliseconds(_ d: Duration) -> UInt64 {
         let c = d.components
         return UInt64(max(0, c.seconds)) * 1_000 + UInt64(max(0, c.attoseconds)) / 1_000_000_000_000_000
@@ -335,7 +352,8 @@ extension Simulation {
         while !pendingDirectives.isEmpty {
             let (node, directive) = pendingDirectives.removeFirst()
             switch directive {
-            case let .startRound(peer, _, batchBytes, _, timeout):
+            case let .startRound(peer, reason, batchBytes, _, timeout):
+                counts["rounds: " + Self.reasonKind(reason), default: 0] += 1
                 startScheduledRound(node, peer: peer, batchBytes, timeout)
             case .pushNow: break  // the engine pushes every write at once
             case let .scheduleNextTick(after, _):
@@ -391,6 +409,7 @@ extension Simulation {
         let peer = Self.name(j)
         guard let round = rounds[i][peer], round.startedAt == startedAt else { return }
         rounds[i][peer] = nil
+        counts["rounds timed out", default: 0] += 1
         engines[i].abandonPulls(with: peer, startedAtOrBefore: startedAt)
         apply(schedulers[i].roundFailed(peer: peer, .timeout, now: duration(now), using: &rng), at: i)
     }

@@ -73,6 +73,9 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
     var idleStreak = 0
     var inFlight: RoundInFlight?
     var pushDueAt: Duration?
+    /// Since when the peer has been out of reach (connection lost, rounds failing); `nil` while
+    /// it is reachable. Its writes reach us only through other peers meanwhile.
+    var unreachableSince: Duration?
 
     init(link: LinkEstimator, now: Duration) {
         self.link = link
@@ -83,6 +86,8 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
     private(set) var missingEntries: UInt64 = 0
     private(set) var missingBytes: UInt64 = 0
     var isBusy: Bool { !missing.isEmpty }
+    /// Connected, nothing missing, no failures: rounds to it are anti-entropy checks only.
+    var isInSync: Bool { state == .connected && missing.isEmpty && consecutiveFailures == 0 }
 
     /// Replaces one tenant's estimate (`nil` or all-zero clears it), keeping the sums.
     mutating func setMissing(_ tenant: Tenant, _ estimate: MissingEstimate?) {
@@ -121,10 +126,13 @@ struct PeerSchedule<Tenant: Hashable & Comparable & Sendable>: Sendable {
     }
 
     /// The round timeout handed to the shell: RTO plus the time the batch takes at the current
-    /// goodput, capped by the preset.
+    /// goodput plus the transport's retransmission allowance, capped by the preset.
     func roundTimeout(batchBytes: Int, _ preset: SchedulePreset) -> Duration {
         let transferNs = Double(batchBytes) / link.goodputBytesPerSecond * 1e9
-        let timeout = Duration.nanoseconds(clamping: link.retransmissionTimeout.nanosecondsValue + transferNs)
+        let allowanceNs = SyncSchedulerConstants.transportRetransmitAllowance.nanosecondsValue
+        let timeout = Duration.nanoseconds(
+            clamping: link.retransmissionTimeout.nanosecondsValue + transferNs + allowanceNs
+        )
         return min(timeout, preset.roundTimeoutMax)
     }
 

@@ -21,6 +21,7 @@ extension SchedulePreset {
         busyRoundDelay: .milliseconds(1),  // back-to-back rounds while a peer lacks data
         idleRoundDelayInitial: .milliseconds(100),
         idleRoundDelayMax: .seconds(2),
+        relayRoundDelayMin: .milliseconds(20),  // a few loopback round trips: local writes spread at once
         roundsInFlightMax: 8,  // local peers are cheap to talk to in parallel
         roundTimeoutMax: .seconds(10),
         batchBytesMin: 64 << 10,  // below 64 KiB per-round overhead dominates even on loopback
@@ -50,6 +51,7 @@ extension SchedulePreset {
         busyRoundDelay: .milliseconds(5),
         idleRoundDelayInitial: .milliseconds(250),
         idleRoundDelayMax: .seconds(10),  // an idle LAN peer costs almost nothing to check every 10 s
+        relayRoundDelayMin: .milliseconds(100),  // well above LAN RTT: each relay round carries a batch of writes
         roundsInFlightMax: 4,
         roundTimeoutMax: .seconds(30),
         batchBytesMin: 64 << 10,
@@ -79,6 +81,7 @@ extension SchedulePreset {
         busyRoundDelay: .milliseconds(50),
         idleRoundDelayInitial: .seconds(2),
         idleRoundDelayMax: .seconds(60),  // eager push covers fresh writes; anti-entropy is the safety net
+        relayRoundDelayMin: .milliseconds(250),  // about one WAN RTT plus TCP's 200 ms retransmission floor
         roundsInFlightMax: 4,
         roundTimeoutMax: .seconds(120),
         batchBytesMin: 32 << 10,
@@ -114,6 +117,7 @@ extension SchedulePreset {
         busyRoundDelay: .seconds(10),
         idleRoundDelayInitial: .seconds(5 * 60),
         idleRoundDelayMax: .seconds(30 * 60),
+        relayRoundDelayMin: .seconds(30),  // a relay round wakes the radio: at most twice a minute
         roundsInFlightMax: 2,  // a thin uplink gains nothing from parallel rounds
         roundTimeoutMax: .seconds(300),
         batchBytesMin: 256 << 10,  // fewer, larger rounds: per-round radio and handshake cost dominates

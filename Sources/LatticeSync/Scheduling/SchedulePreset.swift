@@ -24,6 +24,11 @@ public struct SchedulePreset: Hashable, Sendable {
     public var idleRoundDelayInitial: Duration
     /// Longest wait between anti-entropy rounds to an in-sync peer. At most ``tickDelayMax``.
     public var idleRoundDelayMax: Duration
+    /// While a peer is unreachable its writes reach this node only through other peers: the
+    /// scheduler pulls from the best connected peer this soon after the loss, and then at
+    /// intervals that grow with the outage's age (``SyncSchedulerConstants/relayAgeShare``)
+    /// but are never shorter than this, nor longer than ``idleRoundDelayMax``.
+    public var relayRoundDelayMin: Duration
     /// Rounds in flight at once across all peers (fan-out limit).
     public var roundsInFlightMax: Int
     /// Longest timeout handed to the shell for one round (RTO plus transfer time, capped here).
@@ -53,7 +58,9 @@ public struct SchedulePreset: Hashable, Sendable {
     /// always fits what the receiver is willing to decode.
     public static let batchBytesLimit = CoreLimits.encodedBytesMax
     /// An idle peer's round delay is multiplied by this after each round that finds it in sync.
-    public static let idleRoundDelayGrowth = 2
+    /// Eager pushes carry fresh writes and losses are signalled (peerAhead, lost connections), so
+    /// rounds that find nothing are a safety net: 4 reaches the maximum in half the rounds of 2.
+    public static let idleRoundDelayGrowth = 4
 }
 
 extension SchedulePreset {
@@ -74,6 +81,10 @@ extension SchedulePreset {
             "idleRoundDelayInitial must be > 0 and <= idleRoundDelayMax"
         )
         try check(idleRoundDelayMax <= tickDelayMax, "idleRoundDelayMax must be <= tickDelayMax")
+        try check(
+            relayRoundDelayMin > .zero && relayRoundDelayMin <= idleRoundDelayMax,
+            "relayRoundDelayMin must be > 0 and <= idleRoundDelayMax"
+        )
         try check(
             (1...SchedulingLimits.peersMax).contains(roundsInFlightMax),
             "roundsInFlightMax must be in 1...\(SchedulingLimits.peersMax)"

@@ -22,9 +22,12 @@
 /// |                    | `roundsInFlightMax`; then the delay to the earliest next need        | `startRound`, resched.|
 /// | `roundCompleted`   | RTT (not for retries: Karn), goodput, failure rate; backoff reset;   | resched.              |
 /// |                    | next round after `busyRoundDelay` if data still missing, else an     |                       |
-/// |                    | idle delay doubling from `idleRoundDelayInitial` to `…Max`           |                       |
+/// |                    | idle delay growing ×4 from `idleRoundDelayInitial` to `…Max`, times  |                       |
+/// |                    | the in-sync peers (one idle check per delay for the whole node)      |                       |
 /// | `roundFailed`      | failure rate; timeout doubles RTO; full-jitter backoff;              | resched.              |
-/// |                    | `unreachable` after `attemptsBeforeUnreachable` failures in a row    |                       |
+/// |                    | `unreachable` after `attemptsBeforeUnreachable` failures in a row;   |                       |
+/// |                    | relay rounds through the lowest-SRTT reachable peer while a peer is  |                       |
+/// |                    | out of reach (`SchedulerRelay.swift`)                                |                       |
 /// | `connectionChanged`| `connecting` / `connected`; `lost` fails the round and backs off     | resched.              |
 /// | `roundStarted`     | records a round the peer (or an operator) started                    | none                  |
 /// | `removePeer`       | forgets the peer; later answers about it are ignored                 | none                  |
@@ -34,7 +37,8 @@
 /// later, but never defer something that is due.
 ///
 /// `startRound` carries the batch size (≈ bandwidth-delay product, see `PeerSchedule.batchBytes`),
-/// the zstd level (``CompressionLadder``) and a timeout (RTO + transfer time). The shell must
+/// the zstd level (``CompressionLadder``) and a timeout (RTO + transfer time + the transport's
+/// retransmission allowance). The shell must
 /// answer every `startRound` with exactly one `roundCompleted` or `roundFailed`; answers for rounds
 /// that are no longer in flight (e.g. a completion after the timeout was reported) are ignored.
 public struct SyncScheduler<Peer, Tenant>: Sendable
@@ -82,6 +86,9 @@ where Peer: Hashable & Comparable & Sendable, Tenant: Hashable & Comparable & Se
     var peers: [Peer: PeerSchedule<Tenant>] = [:]
     var latestNow: Duration = .zero
     var scheduledTickAt: Duration?
+    /// When to pull through a reachable peer next, while some peer is unreachable (see
+    /// `SchedulerRelay.swift`); `nil` while every peer is reachable.
+    var relayAt: Duration?
     /// The reason given with the last `scheduleNextTick` directive.
     public internal(set) var lastTickReason = "not started"
     /// How many times ``tick(now:)`` ran: the scheduler's wake-ups.
@@ -119,4 +126,17 @@ public enum SyncSchedulerConstants {
     public static let batchGain = 2.0
     /// Idle doublings beyond this are not computed (the delay is at its maximum long before).
     public static let idleDoublingsMax = 62
+    /// While a peer is unreachable, relay rounds come every `relayAgeShare` × the outage's age
+    /// (at least ``SchedulePreset/relayRoundDelayMin``): a fresh loss is most likely a brief
+    /// disconnection with the peer still writing, and a writer cut off for t is caught up with
+    /// within t/4 of its writes; a long outage is most likely a crash, where relays find nothing.
+    /// The count of relay rounds grows with the logarithm of the outage's length.
+    public static let relayAgeShare = 0.25
+    /// Added to every round timeout: rounds run over TCP, which retransmits a lost segment after
+    /// at least 200 ms (Linux's TCP_RTO_MIN) and doubles the wait for each further loss, so a
+    /// message that needed two retransmissions arrives 600 ms late. A round timed out sooner only
+    /// abandons a pull the transport was about to deliver, and pulls it again: on a lossy link with
+    /// a small RTT that happened every few rounds. A peer that is gone is reported by the
+    /// connection, not by this timeout.
+    public static let transportRetransmitAllowance = Duration.milliseconds(600)
 }

@@ -62,11 +62,12 @@ extension SyncScheduler {
         schedule.link.recordOutcome(failed: false)
         schedule.consecutiveFailures = 0
         schedule.lastSuccess = now
+        schedule.unreachableSince = nil
         schedule.drawDown(entries: entries)
         schedule.state = .connected
         schedule.stateReason =
             "last round ok: \(entries) entries, \(humanBytes(bytes)) in \(elapsed.humanReadable)"
-        planNextRound(&schedule, now: now)
+        planNextRound(&schedule, of: peer, now: now)
         peers[peer] = schedule
         return rescheduleIfNeeded(now)
     }
@@ -163,6 +164,7 @@ extension SyncScheduler {
             }
             schedule.state = .connected
             schedule.stateReason = "connected"
+            schedule.unreachableSince = nil
         case .lost(let reason):
             if schedule.inFlight != nil {
                 schedule.inFlight = nil
@@ -177,8 +179,15 @@ extension SyncScheduler {
 
 extension SyncScheduler {
     /// After a success: soon again if the peer still lacks data, otherwise an idle delay that
-    /// doubles with each round that finds the peer in sync.
-    func planNextRound(_ schedule: inout PeerSchedule<Tenant>, now: Duration) {
+    /// grows with each round that finds the peer in sync.
+    ///
+    /// Idle checks are shared out among the in-sync peers: with k of them, each is checked every
+    /// k × the idle delay, so the node as a whole runs one idle anti-entropy round per idle delay
+    /// however many peers it has. One exchange per period is enough for anti-entropy to spread
+    /// what a lost push missed (Demers et al., "Epidemic Algorithms for Replicated Database
+    /// Maintenance", PODC 1987: each round with one partner); checking every peer each period
+    /// costs k times the bytes for the same safety net.
+    func planNextRound(_ schedule: inout PeerSchedule<Tenant>, of peer: Peer, now: Duration) {
         if schedule.isBusy {
             schedule.idleStreak = 0
             schedule.nextRoundAt = now + preset.busyRoundDelay
@@ -187,8 +196,14 @@ extension SyncScheduler {
         }
         let delay = idleDelay(streak: schedule.idleStreak)
         schedule.idleStreak = min(schedule.idleStreak + 1, SyncSchedulerConstants.idleDoublingsMax)
-        schedule.nextRoundAt = now + delay
-        schedule.nextRoundReason = "in sync; anti-entropy check after \(delay.humanReadable)"
+        let sharing = 1 + peers.count(where: { $0.key != peer && $0.value.isInSync })
+        let spread = delay * sharing
+        schedule.nextRoundAt = now + spread
+        schedule.nextRoundReason =
+            sharing == 1
+            ? "in sync; anti-entropy check after \(delay.humanReadable)"
+            : "in sync; anti-entropy check after \(spread.humanReadable) (one of \(sharing) in-sync peers checked in turn, "
+                + "one every \(delay.humanReadable))"
     }
 
     /// `idleRoundDelayInitial · growth^streak`, capped at `idleRoundDelayMax`.
@@ -200,8 +215,9 @@ extension SyncScheduler {
         return delay
     }
 
-    /// Counts a failure and schedules the retry with full jitter.
-    func enterBackoff(
+    /// Counts a failure and schedules the retry with full jitter. The peer is unreachable until
+    /// a round succeeds or it connects again: relay rounds start (see `SchedulerRelay.swift`).
+    mutating func enterBackoff(
         _ schedule: inout PeerSchedule<Tenant>,
         reason: String,
         now: Duration,
@@ -220,5 +236,6 @@ extension SyncScheduler {
             "retry \(attempt) after backoff (full jitter up to \(preset.backoff.ceiling(attempt: attempt).humanReadable))"
         schedule.idleStreak = 0
         schedule.pushDueAt = nil
+        markUnreachable(&schedule, now: now)
     }
 }

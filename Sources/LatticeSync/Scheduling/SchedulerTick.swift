@@ -7,6 +7,7 @@ extension SyncScheduler {
         let now = advance(to: now)
         tickCount += 1
         var directives = duePushes(now: now)
+        planRelay(now: now)
         directives += dueRounds(now: now)
         directives.append(schedule(nextWake(now: now), now: now))
         return directives
@@ -92,6 +93,11 @@ extension SyncScheduler {
         for (peer, schedule) in peers {
             if let due = schedule.pushDueAt { consider(due, peer, push: true) }
             if canStart, schedule.inFlight == nil, let due = schedule.nextRoundAt { consider(due, peer, push: false) }
+        }
+        if let relay = relayAt, youngestOutage != nil, canStart {
+            if earliest.map({ relay < $0.at }) ?? true {
+                return (relay, "relay round: a peer is unreachable; pulling its writes through another")
+            }
         }
         let best = earliest.map { e in
             (
