@@ -15,6 +15,11 @@ public struct TransportConfiguration: Sendable {
     public var makeHandshake: WireHandshakeFactory
     /// How long a connection may take to complete its handshake before it is closed.
     public var handshakeTimeout: TimeAmount
+    /// Handshakes a server runs at once; connections past it are closed at accept, logged and
+    /// counted (`TransportCounters.Snapshot.refusedBusy`). Each pending handshake holds a few KiB
+    /// for at most `handshakeTimeout`, so this bounds what half-open connections can hold.
+    public var handshakesPendingMax: Int = TransportConfiguration.handshakesPendingMaxDefault
+    public static let handshakesPendingMaxDefault = 256
     /// Where log lines go; each names the peer address, the peer key prefix and the reason.
     public var logger: Logger
     /// Counters shared by every connection made with this configuration.

@@ -10,6 +10,8 @@ public final class TransportCounters: Sendable {
     public struct Snapshot: Sendable, Equatable {
         /// Handshakes that ended with an admitted peer.
         public var handshakesCompleted = 0
+        /// Connections closed at accept because `handshakesPendingMax` handshakes were in progress.
+        public var refusedBusy = 0
         /// Connections closed because of an error, by reason.
         public var failures: [WireError.Code: Int] = [:]
 
@@ -26,6 +28,11 @@ public final class TransportCounters: Sendable {
     func recordHandshake() {
         state.withLock { $0.handshakesCompleted += 1 }
         Counter(label: "lattice_transport_handshakes_total").increment()
+    }
+
+    func recordRefusedBusy() {
+        state.withLock { $0.refusedBusy += 1 }
+        Counter(label: "lattice_transport_refused_busy_total").increment()
     }
 
     func recordFailure(_ code: WireError.Code) {

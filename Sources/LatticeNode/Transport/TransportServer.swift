@@ -1,6 +1,7 @@
 import LatticeWire
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Listens for peers: every accepted connection runs the handshake on its own, and each
 /// admitted one is handed to the `run` handler in a child task of its own. A connection
@@ -25,12 +26,32 @@ public final class TransportServer: Sendable {
         configuration: TransportConfiguration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TransportServer {
+        let pending = PendingHandshakes(limit: configuration.handshakesPendingMax)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
-                    try PendingConnection.install(on: child, role: .responder, configuration: configuration)
+                    guard pending.begin() else {
+                        // Past the limit: close at once, before any handshake work or allocation.
+                        configuration.counters.recordRefusedBusy()
+                        configuration.logger.warning(
+                            "transport: too many handshakes in progress; connection closed",
+                            metadata: [
+                                "peer": "\(child.remoteAddress.map(TransportHandler.describe) ?? "unknown")",
+                                "handshakes_pending_max": "\(configuration.handshakesPendingMax)",
+                            ]
+                        )
+                        child.close(promise: nil)
+                        throw ChannelError.ioOnClosedChannel
+                    }
+                    let connection = try PendingConnection.install(
+                        on: child,
+                        role: .responder,
+                        configuration: configuration
+                    )
+                    connection.peer.whenComplete { _ in pending.end() }
+                    return connection
                 }
             }
         return TransportServer(serverChannel: channel, configuration: configuration)
@@ -87,4 +108,28 @@ public enum TransportClient {
             }
         return try await pending.established()
     }
+}
+
+/// Counts handshakes in progress on one server, so a flood of half-open connections is refused
+/// at accept time instead of growing memory (`TransportConfiguration.handshakesPendingMax`).
+final class PendingHandshakes: Sendable {
+    private let count = Atomic<Int>(0)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Reserves a slot; false when `limit` handshakes are already in progress.
+    func begin() -> Bool {
+        while true {
+            let current = count.load(ordering: .relaxed)
+            guard current < limit else { return false }
+            if count.compareExchange(expected: current, desired: current + 1, ordering: .relaxed).exchanged {
+                return true
+            }
+        }
+    }
+
+    func end() { count.wrappingSubtract(1, ordering: .relaxed) }
+
+    var inProgress: Int { count.load(ordering: .relaxed) }
 }
