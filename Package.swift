@@ -168,6 +168,7 @@ let package = Package(
         .testTarget(
             name: "LatticeOpsTests",
             dependencies: [
+                "LatticeTestSupport",
                 "LatticeOps",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -71,6 +71,18 @@ struct NodeProcessTests {
         #expect(status != 0, "a second node on the same socket must not start")
         #expect(lines.joined(separator: "\n").contains(socket), "the refusal names the socket:\n\(lines)")
 
+        // /metrics of the running node: every family has HELP and TYPE, `lattice_` names, `_total`
+        // counters; Python's prometheus_client parses it where it is installed (`make deps` tries).
+        let metrics = try await client.request(.GET, "/metrics")
+        #expect(metrics.headers.contains { $0.name.lowercased() == "content-type" && $0.value.contains("0.0.4") })
+        #expect(metrics.text.contains("# HELP lattice_sync_rounds_completed_total "))
+        #expect(metrics.text.contains("# TYPE lattice_peers_connected gauge"))
+        if PythonPrometheus.isAvailable {
+            let families = try PythonPrometheus.parse(metrics.body)
+            #expect(families.contains("lattice_sync_keys_sent counter"), "\(families)")
+            #expect(families.contains("lattice_admin_request_duration_seconds histogram"), "\(families)")
+        }
+
         kill(child.pid, SIGTERM)
         let exit = await child.exitStatus()
         #expect(exit == 0, "SIGTERM must drain and exit 0 (wait status \(exit))")
