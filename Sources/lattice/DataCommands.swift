@@ -124,18 +124,10 @@ struct SAdd: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ClientOptions
-    @Argument(help: "The tenant.") var tenant: String
-    @Argument(help: "The key.") var key: String
-    @Argument(help: "The member (a string; with --json, a JSON scalar).") var member: String
-    @Flag(help: "Read MEMBER as JSON.") var json = false
-
-    func validate() throws { _ = try ValueText.argument(member, json: json, name: "MEMBER") }
+    @OptionGroup var target: SetMemberArguments
 
     func run() async throws {
-        try await reportingFailures {
-            let member = try ValueText.argument(member, json: json, name: "MEMBER")
-            try await options.apply(["op": "add", "member": member], tenant: tenant, key: key)
-        }
+        try await reportingFailures { try await target.apply("add", options) }
     }
 }
 
@@ -148,6 +140,15 @@ struct SRem: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ClientOptions
+    @OptionGroup var target: SetMemberArguments
+
+    func run() async throws {
+        try await reportingFailures { try await target.apply("remove", options) }
+    }
+}
+
+/// The arguments `sadd` and `srem` share.
+struct SetMemberArguments: ParsableArguments {
     @Argument(help: "The tenant.") var tenant: String
     @Argument(help: "The key.") var key: String
     @Argument(help: "The member (a string; with --json, a JSON scalar).") var member: String
@@ -155,11 +156,10 @@ struct SRem: AsyncParsableCommand {
 
     func validate() throws { _ = try ValueText.argument(member, json: json, name: "MEMBER") }
 
-    func run() async throws {
-        try await reportingFailures {
-            let member = try ValueText.argument(member, json: json, name: "MEMBER")
-            try await options.apply(["op": "remove", "member": member], tenant: tenant, key: key)
-        }
+    /// Sends the set operation `op` (`add` or `remove`) for this member.
+    func apply(_ op: String, _ options: ClientOptions) async throws {
+        let member = try ValueText.argument(member, json: json, name: "MEMBER")
+        try await options.apply(["op": .string(op), "member": member], tenant: tenant, key: key)
     }
 }
 
