@@ -45,7 +45,8 @@ extension ChaChaPoly {
 
     /// `DECRYPT(k, n, ad, ciphertext)` into `plaintext`, which must hold exactly
     /// `ciphertext.count - tagBytes` bytes and either not overlap `ciphertext` or start at the
-    /// same address (in place). Nothing is written unless the tag verifies.
+    /// same address (in place). Unauthenticated plaintext is never written: when the tag does
+    /// not verify, libsodium zeroes `plaintext` instead.
     ///
     /// - Throws: `.authenticationFailed` when the tag does not verify or the ciphertext is
     ///   shorter than the tag; `.invalidInput` when `plaintext` has the wrong size.
