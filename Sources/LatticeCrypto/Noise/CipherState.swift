@@ -64,8 +64,7 @@ public struct NoiseCipherState: Sendable {
     ///
     /// Throws `.invalidInput` without a key or when the message exceeds
     /// `NoiseLimits.messageBytesMax`, and `.nonceExhausted` after 2^64-1 messages.
-    public mutating func encrypt(inPlace message: UnsafeMutableRawBufferPointer, ad: [UInt8] = []) throws(CryptoError)
-    {
+    public mutating func encrypt(inPlace message: UnsafeMutableRawBufferPointer, ad: [UInt8] = []) throws(CryptoError) {
         let key = try transportKey(messageBytes: message.count)
         try ChaChaPoly.encrypt(key: key, nonce: nonce, ad: ad, inPlace: message)
         nonce += 1
