@@ -103,7 +103,7 @@ public enum ChaChaPoly {
         return out
     }
 
-    private static func checkKey(_ key: SecretBytes) throws(CryptoError) {
+    static func checkKey(_ key: SecretBytes) throws(CryptoError) {
         guard key.count == keyBytes else {
             throw CryptoError(.invalidKeyLength, "ChaCha20-Poly1305 key is \(key.count) bytes, expected \(keyBytes)")
         }

@@ -7,9 +7,42 @@ public struct FrameEncoder: Sendable {
     /// The largest payload this encoder accepts.
     public let frameBytesMax: Int
 
+    /// Frames `prepare` still sends without trying compression after an incompressible sample.
+    private var compressionSkipsLeft = 0
+    /// Frames the next incompressible sample skips: doubles up to
+    /// `WireLimits.compressionSkipFramesMax`, back to 1 once a payload compresses.
+    private var compressionSkipFrames = 1
+
     public init(compressor: (any PayloadCompressor)?, frameBytesMax: Int = WireLimits.frameBytesMax) {
         self.compressor = compressor
         self.frameBytesMax = frameBytesMax
+    }
+
+    /// The header and the payload as carried (compressed when that saves bytes) of the next
+    /// frame a connection sends. Unlike `encode`, it remembers incompressible payloads: after
+    /// a payload whose sample did not shrink, the next 1, 2, 4, … up to
+    /// `WireLimits.compressionSkipFramesMax` frames go uncompressed without a trial, so a
+    /// stream of encrypted or random data costs one 4 KiB trial per many frames.
+    public mutating func prepare(_ frame: WireFrame) throws(WireError) -> (header: [UInt8], body: [UInt8]) {
+        let skipping = compressionSkipsLeft > 0
+        if skipping { compressionSkipsLeft -= 1 }
+        var sampleShrank: Bool?  // nil: no trial
+        let encoded = try headerAndBody(frame) { payload, compressor in
+            guard !skipping else { return false }
+            let worth = Self.worthTrying(payload, compressor)
+            sampleShrank = worth
+            return worth
+        }
+        switch sampleShrank {
+        case false?:
+            compressionSkipsLeft = compressionSkipFrames
+            compressionSkipFrames = min(compressionSkipFrames * 2, WireLimits.compressionSkipFramesMax)
+        case true?:
+            compressionSkipFrames = 1
+        case nil:
+            break
+        }
+        return encoded
     }
 
     /// The header and payload of `frame` as one byte string (the frame's part of the frame
@@ -53,6 +86,14 @@ public struct FrameEncoder: Sendable {
     }
 
     private func headerAndBody(_ frame: WireFrame) throws(WireError) -> (header: [UInt8], body: [UInt8]) {
+        try headerAndBody(frame) { payload, compressor in Self.worthTrying(payload, compressor) }
+    }
+
+    /// `worth(payload, compressor)` decides whether compressing a payload is tried at all.
+    private func headerAndBody(
+        _ frame: WireFrame,
+        worth: (_ payload: [UInt8], _ compressor: any PayloadCompressor) -> Bool
+    ) throws(WireError) -> (header: [UInt8], body: [UInt8]) {
         guard frame.payload.count <= frameBytesMax else {
             throw WireError(
                 .frameTooLarge,
@@ -65,7 +106,7 @@ public struct FrameEncoder: Sendable {
         }
         var flags: FrameFlags = []
         var body = frame.payload
-        if let compressor, body.count >= WireLimits.compressionBytesMin, Self.worthTrying(body, compressor) {
+        if let compressor, body.count >= WireLimits.compressionBytesMin, worth(body, compressor) {
             let packed = compressor.compress(body)
             if packed.count < body.count {
                 body = packed

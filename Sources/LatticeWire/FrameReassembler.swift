@@ -38,13 +38,23 @@ public struct FrameReassembler: Sendable {
     ///
     /// - Throws: the first `WireError` in the stream; the reassembler must not be used after.
     public mutating func append(_ plaintext: some Collection<UInt8>) throws(WireError) -> [WireFrame] {
+        let contiguous = plaintext.withContiguousStorageIfAvailable { bytes in appending(bytes) }
+        return try (contiguous ?? Array(plaintext).withUnsafeBufferPointer { appending($0) }).get()
+    }
+
+    private mutating func appending(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<[WireFrame], WireError> {
+        do throws(WireError) { return .success(try append(bytes: bytes)) } catch { return .failure(error) }
+    }
+
+    /// `append` for bytes in memory: payload bytes are copied once, straight into the frame.
+    mutating func append(bytes plaintext: UnsafeBufferPointer<UInt8>) throws(WireError) -> [WireFrame] {
         var frames: [WireFrame] = []
         var rest = plaintext[...]
         while !rest.isEmpty {
             switch state {
             case .header(var partial):
                 let take = min(FrameHeader.byteCount - partial.count, rest.count)
-                partial.append(contentsOf: rest.prefix(take))
+                partial.append(contentsOf: UnsafeBufferPointer(rebasing: rest.prefix(take)))
                 rest = rest.dropFirst(take)
                 guard partial.count == FrameHeader.byteCount else {
                     state = .header(partial)
@@ -57,7 +67,7 @@ public struct FrameReassembler: Sendable {
             case .payload(let header, var body):
                 state = .header([])  // let `body` be uniquely referenced while it grows
                 let take = min(header.payloadLength - body.count, rest.count)
-                body.append(contentsOf: rest.prefix(take))
+                body.append(contentsOf: UnsafeBufferPointer(rebasing: rest.prefix(take)))
                 rest = rest.dropFirst(take)
                 state = .payload(header, body)
             }

@@ -22,6 +22,36 @@ public protocol WireCipher: Sendable {
     mutating func decrypt(ciphertext: [UInt8], ad: [UInt8]) throws(CryptoError) -> [UInt8]
     /// Noise `REKEY()`: replaces the key with one derived from it; the nonce keeps counting.
     mutating func rekey()
+    /// `encrypt` in place: `message` holds the plaintext in its first `message.count - 16`
+    /// bytes and receives the ciphertext and tag.
+    mutating func encrypt(inPlace message: UnsafeMutableRawBufferPointer, ad: [UInt8]) throws(CryptoError)
+    /// `decrypt` into `plaintext` (exactly `ciphertext.count - 16` bytes, not overlapping it).
+    mutating func decrypt(
+        _ ciphertext: UnsafeRawBufferPointer,
+        into plaintext: UnsafeMutableRawBufferPointer,
+        ad: [UInt8]
+    ) throws(CryptoError)
+}
+
+extension WireCipher {
+    /// Through the array-based `encrypt`, for ciphers that have no buffer-based form.
+    public mutating func encrypt(inPlace message: UnsafeMutableRawBufferPointer, ad: [UInt8]) throws(CryptoError) {
+        precondition(message.count >= NoiseLimits.tagBytes, "in-place message has no room for the tag")
+        let sealed = try encrypt(plaintext: Array(message.prefix(message.count - NoiseLimits.tagBytes)), ad: ad)
+        precondition(sealed.count == message.count, "cipher returned a ciphertext of another size")
+        message.copyBytes(from: sealed)
+    }
+
+    /// Through the array-based `decrypt`, for ciphers that have no buffer-based form.
+    public mutating func decrypt(
+        _ ciphertext: UnsafeRawBufferPointer,
+        into plaintext: UnsafeMutableRawBufferPointer,
+        ad: [UInt8]
+    ) throws(CryptoError) {
+        let opened = try decrypt(ciphertext: Array(ciphertext), ad: ad)
+        precondition(opened.count == plaintext.count, "cipher returned a plaintext of another size")
+        plaintext.copyBytes(from: opened)
+    }
 }
 
 /// Makes the handshake for one connection of the given role.

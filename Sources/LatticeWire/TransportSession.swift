@@ -10,8 +10,11 @@ import LatticeCrypto
 public struct TransportSession: Sendable {
     private var sender: any WireCipher
     private var receiver: any WireCipher
-    private let encoder: FrameEncoder
+    private var encoder: FrameEncoder
     private var reassembler: FrameReassembler
+    /// Where `open` decrypts each message before reassembly: allocated once, reused for
+    /// every message (at most `transportPlaintextBytesMax` bytes).
+    private var plaintextScratch: [UInt8] = []
     /// Messages per key and direction before rekeying.
     public let rekeyMessagesMax: UInt64
     /// Transport messages sent and received so far.
@@ -62,6 +65,55 @@ public struct TransportSession: Sendable {
         self = session
     }
 
+    /// Appends to `out` the transport messages that carry `frame`, each as
+    /// `u16 length | ciphertext`, encrypting every message in place in `out`. Compression is
+    /// decided by `FrameEncoder.prepare`, which stops trying on incompressible streams.
+    public mutating func seal(_ frame: WireFrame, into out: inout some TransportMessageBuffer) throws(WireError) {
+        let (header, body) = try encoder.prepare(frame)
+        let tag = WireLimits.transportTagBytes
+        var offset = 0
+        var headerCount = header.count
+        repeat {
+            let take = min(body.count - offset, WireLimits.transportPlaintextBytesMax - headerCount)
+            let messageCount = headerCount + take + tag
+            var failure: WireError?
+            out.append(count: 2 + messageCount) { raw in
+                raw[0] = UInt8(truncatingIfNeeded: messageCount >> 8)
+                raw[1] = UInt8(truncatingIfNeeded: messageCount)
+                let message = UnsafeMutableRawBufferPointer(rebasing: raw[2...])
+                if headerCount > 0 {
+                    UnsafeMutableRawBufferPointer(rebasing: message[..<headerCount]).copyBytes(from: header)
+                }
+                body.withUnsafeBytes { bytes in
+                    UnsafeMutableRawBufferPointer(rebasing: message[headerCount..<headerCount + take])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                }
+                do throws(WireError) { try sealInPlace(message) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            offset += take
+            headerCount = 0
+        } while offset < body.count
+    }
+
+    /// Encrypts one message in place (plaintext, then room for the tag) and counts it.
+    private mutating func sealInPlace(_ message: UnsafeMutableRawBufferPointer) throws(WireError) {
+        do {
+            try sender.encrypt(inPlace: message, ad: [])
+        } catch {
+            throw WireError(.state, "cannot encrypt transport message \(messagesSent): \(error); reconnect")
+        }
+        countSent()
+    }
+
+    private mutating func countSent() {
+        messagesSent += 1
+        if messagesSent % rekeyMessagesMax == 0 {
+            sender.rekey()
+            sendRekeys += 1
+        }
+    }
+
     /// Encrypts one transport-message plaintext (at most `transportPlaintextBytesMax` bytes).
     public mutating func sealMessage(_ plaintext: [UInt8]) throws(WireError) -> [UInt8] {
         precondition(plaintext.count <= WireLimits.transportPlaintextBytesMax, "plaintext too long for one message")
@@ -71,11 +123,7 @@ public struct TransportSession: Sendable {
         } catch {
             throw WireError(.state, "cannot encrypt transport message \(messagesSent): \(error); reconnect")
         }
-        messagesSent += 1
-        if messagesSent % rekeyMessagesMax == 0 {
-            sender.rekey()
-            sendRekeys += 1
-        }
+        countSent()
         return ciphertext
     }
 
@@ -85,6 +133,15 @@ public struct TransportSession: Sendable {
     /// - Throws: `.messageLength` for a message shorter than the tag, `.authentication` when
     ///   it does not decrypt, or the reassembler's error. The session is dead after a throw.
     public mutating func open(_ ciphertext: [UInt8]) throws(WireError) -> [WireFrame] {
+        let result = ciphertext.withUnsafeBytes { raw -> Result<[WireFrame], WireError> in
+            do throws(WireError) { return .success(try open(raw)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// `open` for a message still in the receive buffer: it is decrypted from there into a
+    /// scratch buffer the session reuses, then reassembled (no per-message allocation).
+    public mutating func open(_ ciphertext: UnsafeRawBufferPointer) throws(WireError) -> [WireFrame] {
         guard ciphertext.count >= WireLimits.transportTagBytes else {
             throw WireError(
                 .messageLength,
@@ -92,10 +149,24 @@ public struct TransportSession: Sendable {
                     + "\(WireLimits.transportTagBytes)-byte tag"
             )
         }
-        let plaintext: [UInt8]
-        do {
-            plaintext = try receiver.decrypt(ciphertext: ciphertext, ad: [])
-        } catch {
+        let plaintextCount = ciphertext.count - WireLimits.transportTagBytes
+        // Moved out so it is uniquely referenced while written, and `self` is free to mutate.
+        var scratch = plaintextScratch
+        plaintextScratch = []
+        defer { plaintextScratch = scratch }
+        if scratch.count < plaintextCount {
+            scratch = [UInt8](repeating: 0, count: WireLimits.transportPlaintextBytesMax)
+        }
+        let opened = scratch.withUnsafeMutableBytes { raw -> Bool in
+            let plaintext = UnsafeMutableRawBufferPointer(rebasing: raw[..<plaintextCount])
+            do {
+                try receiver.decrypt(ciphertext, into: plaintext, ad: [])
+                return true
+            } catch {
+                return false
+            }
+        }
+        guard opened else {
             throw WireError(
                 .authentication,
                 "transport message \(messagesReceived) (\(ciphertext.count) bytes) did not authenticate: "
@@ -107,6 +178,13 @@ public struct TransportSession: Sendable {
             receiver.rekey()
             receiveRekeys += 1
         }
-        return try reassembler.append(plaintext)
+        let result = scratch.withUnsafeBufferPointer { bytes -> Result<[WireFrame], WireError> in
+            do throws(WireError) {
+                return .success(try reassembler.append(bytes: UnsafeBufferPointer(rebasing: bytes[..<plaintextCount])))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 }

@@ -56,6 +56,13 @@ public enum WireLimits {
     /// small enough to cost little next to encrypting 64 KiB.
     public static let compressionSampleBytes = 4096
 
+    /// After a payload whose sample does not shrink, a connection sends the next frames
+    /// without trying compression: 1, then 2, 4, … frames for each further incompressible
+    /// sample, at most this many (reset by a sample that shrinks). 64 frames of 64 KiB is
+    /// 4 MiB: a stream of encrypted or random data then costs one 4 KiB trial per 4 MiB, and
+    /// compressible data is noticed again within 64 frames.
+    public static let compressionSkipFramesMax = 64
+
     /// Largest ping payload; a pong echoes it. Enough for a timestamp and a sequence number.
     public static let pingPayloadBytesMax = 64
 }

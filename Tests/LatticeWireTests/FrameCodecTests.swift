@@ -78,6 +78,36 @@ import Testing
         #expect(try reassembler.append(packed) == [WireFrame(type: .ping, payload: repetitive)])
     }
 
+    @Test func prepare_skipsCompressionTrialsAfterIncompressibleSamples_doublingTheGap() throws {
+        var encoder = FrameEncoder(compressor: ZstdPayloadCompressor())
+        let random = WireFrame(type: .sync, payload: Random.bytesForTest(count: 65_536))
+        let repetitive = WireFrame(type: .sync, payload: [UInt8](repeating: 3, count: 65_536))
+        func compressed(_ frame: WireFrame) throws -> Bool {
+            try encoder.prepare(frame).header[2] == FrameFlags.compressed.rawValue
+        }
+        #expect(try !compressed(random))  // trial fails: skip 1 frame
+        #expect(try !compressed(repetitive))  // skipped
+        #expect(try compressed(repetitive))  // tried again: compresses, gap back to 1
+        #expect(try !compressed(random))  // skip 1
+        #expect(try !compressed(random))  // skipped
+        #expect(try !compressed(random))  // trial fails again: skip 2
+        #expect(try !compressed(repetitive) && !compressed(repetitive))
+        #expect(try compressed(repetitive))
+    }
+
+    @Test func prepare_triesCompressionAgainWithinCompressionSkipFramesMax() throws {
+        var encoder = FrameEncoder(compressor: ZstdPayloadCompressor())
+        let random = WireFrame(type: .sync, payload: Random.bytesForTest(count: 65_536))
+        let repetitive = WireFrame(type: .sync, payload: [UInt8](repeating: 3, count: 65_536))
+        for _ in 0..<300 { _ = try encoder.prepare(random) }
+        var uncompressed = 0
+        while try encoder.prepare(repetitive).header[2] == 0 {
+            uncompressed += 1
+            try #require(uncompressed <= WireLimits.compressionSkipFramesMax, "compression never tried again")
+        }
+        #expect(uncompressed > 0)
+    }
+
     @Test func reassembler_refusesCompressedFramesWhenZstdWasNotNegotiated() throws {
         let packed = try FrameEncoder(compressor: ZstdPayloadCompressor()).encode(
             WireFrame(type: .ping, payload: [UInt8](repeating: 1, count: 500))

@@ -26,6 +26,29 @@ import Testing
         #expect(received == [frame])
     }
 
+    @Test(arguments: [0, 1, 65_519 - 7, 65_519 - 6, 200_000])
+    func sealIntoABuffer_writesTheBytesOfTheArrayForm_andOpensFromBuffers(size: Int) throws {
+        var (a, b) = try sessions()
+        var copy = a
+        let frame = WireFrame(type: .sync, payload: Random.bytesForTest(count: size))
+        let expected = try copy.seal(frame).flatMap { message in
+            [UInt8(truncatingIfNeeded: message.count >> 8), UInt8(truncatingIfNeeded: message.count)] + message
+        }
+        var stream: [UInt8] = []
+        try a.seal(frame, into: &stream)
+        #expect(stream == expected)
+        var received: [WireFrame] = []
+        var rest = stream[...]
+        while !rest.isEmpty {
+            let length = Int(rest[rest.startIndex]) << 8 | Int(rest[rest.startIndex + 1])
+            let message = rest.dropFirst(2).prefix(length)
+            received += try message.withUnsafeBytes { try b.open($0) }
+            rest = rest.dropFirst(2 + length)
+        }
+        #expect(received == [frame])
+        #expect(a.messagesSent == copy.messagesSent && b.messagesReceived == a.messagesSent)
+    }
+
     @Test func session_rekeysBothSidesInLockstep() throws {
         var (a, b) = try sessions(rekeyMessagesMax: 3)
         for round in 0..<20 {

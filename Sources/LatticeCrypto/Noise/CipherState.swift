@@ -58,6 +58,47 @@ public struct NoiseCipherState: Sendable {
         return plaintext
     }
 
+    /// `EncryptWithAd(ad, plaintext)` in place: `message` holds the plaintext in its first
+    /// `message.count - 16` bytes and receives the ciphertext and tag (the same bytes
+    /// `encrypt(plaintext:ad:)` returns). Transport use only: the state must have a key.
+    ///
+    /// Throws `.invalidInput` without a key or when the message exceeds
+    /// `NoiseLimits.messageBytesMax`, and `.nonceExhausted` after 2^64-1 messages.
+    public mutating func encrypt(inPlace message: UnsafeMutableRawBufferPointer, ad: [UInt8] = []) throws(CryptoError) {
+        let key = try transportKey(messageBytes: message.count)
+        try ChaChaPoly.encrypt(key: key, nonce: nonce, ad: ad, inPlace: message)
+        nonce += 1
+    }
+
+    /// `DecryptWithAd(ad, ciphertext)` into `plaintext` (exactly `ciphertext.count - 16`
+    /// bytes; disjoint from `ciphertext` or at the same address). On `.authenticationFailed`
+    /// the nonce is unchanged. Transport use only: the state must have a key.
+    public mutating func decrypt(
+        _ ciphertext: UnsafeRawBufferPointer,
+        into plaintext: UnsafeMutableRawBufferPointer,
+        ad: [UInt8] = []
+    ) throws(CryptoError) {
+        let key = try transportKey(messageBytes: ciphertext.count)
+        try ChaChaPoly.decrypt(key: key, nonce: nonce, ad: ad, ciphertext: ciphertext, into: plaintext)
+        nonce += 1
+    }
+
+    /// The key for a transport message of `messageBytes` bytes, after the checks both
+    /// buffer-based operations share.
+    private func transportKey(messageBytes: Int) throws(CryptoError) -> SecretBytes {
+        guard let key else {
+            throw CryptoError(.invalidInput, "Noise cipher state has no key yet; transport messages need a session")
+        }
+        guard messageBytes <= NoiseLimits.messageBytesMax else {
+            throw CryptoError(
+                .invalidInput,
+                "Noise message is \(messageBytes) bytes, more than the limit of \(NoiseLimits.messageBytesMax)"
+            )
+        }
+        try checkNonce()
+        return key
+    }
+
     /// `Rekey()` (Noise sections 4.2 and 11.3): `k = first 32 bytes of ENCRYPT(k, 2^64-1, "", 32 zeros)`.
     /// The nonce is not reset. Both peers must rekey at the same point in the message stream.
     public mutating func rekey() {

@@ -80,16 +80,19 @@ final class TransportHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let message = Array(unwrapInboundIn(data).readableBytesView)
+        let message = unwrapInboundIn(data)
         switch state {
         case .handshaking(let driver):
-            readHandshake(message, driver: driver, context: context)
+            readHandshake(Array(message.readableBytesView), driver: driver, context: context)
         case .awaitingAdmission(var session, let peer), .established(var session, let peer):
             let awaiting: Bool
             if case .awaitingAdmission = state { awaiting = true } else { awaiting = false }
-            state = .closed
+            state = .closed  // `session` is now the only owner of its buffers
             do throws(WireError) {
-                let frames = try session.open(message)
+                // Decrypted straight from the receive buffer.
+                let frames = try message.withUnsafeReadableBytes { raw -> Result<[WireFrame], WireError> in
+                    do throws(WireError) { return .success(try session.open(raw)) } catch { return .failure(error) }
+                }.get()
                 state = .established(session, peer)
                 if awaiting { admitted(peer) }
                 try deliver(frames, context: context)
@@ -191,17 +194,23 @@ final class TransportHandler: ChannelDuplexHandler {
         guard case .established(var session, let peer) = state else {
             throw WireError(.state, "cannot send a frame: the connection is not established (or closed)")
         }
-        // One buffer (and one socket write) per frame: every message is `u16 length | ciphertext`.
+        state = .closed  // `session` is now the only owner of its buffers
+        // One buffer (and one socket write) per frame: every message is `u16 length | ciphertext`,
+        // encrypted in place in the buffer.
         let messages = (2 + frame.payload.count + FrameHeader.byteCount) / WireLimits.transportPlaintextBytesMax + 1
-        var buffer = context.channel.allocator.buffer(
-            capacity: frame.payload.count + FrameHeader.byteCount + messages * (2 + WireLimits.transportTagBytes)
+        var out = OutboundMessages(
+            buffer: context.channel.allocator.buffer(
+                capacity: frame.payload.count + FrameHeader.byteCount + messages * (2 + WireLimits.transportTagBytes)
+            )
         )
-        try session.seal(frame) { ciphertext in
-            buffer.writeInteger(UInt16(ciphertext.count))
-            buffer.writeBytes(ciphertext)
+        do {
+            try session.seal(frame, into: &out)
+        } catch {
+            state = .established(session, peer)
+            throw error
         }
         state = .established(session, peer)
-        context.write(wrapOutboundOut(buffer), promise: promise)
+        context.write(wrapOutboundOut(out.buffer), promise: promise)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -301,5 +310,17 @@ final class TransportHandler: ChannelDuplexHandler {
         buffer.writeInteger(UInt16(message.count))
         buffer.writeBytes(message)
         return buffer
+    }
+}
+
+/// A frame's outbound transport messages, written where NIO will send them from.
+private struct OutboundMessages: TransportMessageBuffer {
+    var buffer: ByteBuffer
+
+    mutating func append(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+            fill(UnsafeMutableRawBufferPointer(rebasing: raw[..<count]))
+            return count
+        }
     }
 }
