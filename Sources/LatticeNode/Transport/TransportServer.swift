@@ -10,11 +10,20 @@ public final class TransportServer: Sendable {
     private let serverChannel: NIOAsyncChannel<PendingConnection, Never>
     /// Shared with every connection this server accepts.
     public let configuration: TransportConfiguration
+    private let pending: PendingHandshakes
+
+    /// Handshakes in progress right now (at most `configuration.handshakesPendingMax`).
+    public var handshakesInProgress: Int { pending.inProgress }
 
     /// The address the listener is bound to (with the port chosen by the kernel for port 0).
     public var localAddress: SocketAddress? { serverChannel.channel.localAddress }
 
-    private init(serverChannel: NIOAsyncChannel<PendingConnection, Never>, configuration: TransportConfiguration) {
+    private init(
+        serverChannel: NIOAsyncChannel<PendingConnection, Never>,
+        configuration: TransportConfiguration,
+        pending: PendingHandshakes
+    ) {
+        self.pending = pending
         self.serverChannel = serverChannel
         self.configuration = configuration
     }
@@ -54,7 +63,7 @@ public final class TransportServer: Sendable {
                     return connection
                 }
             }
-        return TransportServer(serverChannel: channel, configuration: configuration)
+        return TransportServer(serverChannel: channel, configuration: configuration, pending: pending)
     }
 
     /// Accepts connections until `close()`; runs `handler` for each admitted peer,
