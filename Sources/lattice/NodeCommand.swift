@@ -100,7 +100,7 @@ struct NodeCommand: AsyncParsableCommand {
             "  listening on  \(address.host):\(address.port)",
             "  admin socket  \(config.adminSocket)",
             "  tenants       \(config.tenants.map(\.id).joined(separator: ", "))",
-            "  peers         \(config.peers.map { $0.name ?? "\($0.address)" }.joined(separator: ", "))",
+            "  peers         \(config.peers.isEmpty ? "none (add [[peers]] entries to replicate)" : config.peers.map { $0.name ?? "\($0.address)" }.joined(separator: ", "))",
         ]
         print(lines.joined(separator: "\n"))
         fflush(nil)
