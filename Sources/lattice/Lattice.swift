@@ -11,6 +11,7 @@ struct Lattice: AsyncParsableCommand {
             state deltas to the peers in its config. There is no central server.
             """,
         version: LatticeVersion.string,
-        subcommands: [NodeCommand.self, Simulate.self, Testnet.self, Bench.self, Debug.self] + OperatorCommands.all
+        subcommands: [NodeCommand.self, Simulate.self, Testnet.self, Bench.self, Debug.self, RenewReplicaID.self]
+            + OperatorCommands.all
     )
 }

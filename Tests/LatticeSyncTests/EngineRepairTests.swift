@@ -68,7 +68,7 @@ struct EngineRepairTests {
         // Restored: same replica id, state and vectors rolled back; it keeps writing (reusing dots)
         // before it reconnects. (Had its pushes of reused dots reached A, A would have taken them
         // for dots it already knows: a restored data directory must be given a new replica id
-        // to be safe; repair recovers what the vectors hide, not reused dots A has seen.)
+        // (`lattice renew-replica-id`) to be safe; repair recovers what the vectors hide, not reused dots A has seen.)
         p.b = Self.engine(Self.idB, peer: "a", restoring: backup)
         p.b.disconnected("a")
         try p.write(onA: false, "after-restore/1", .add(.int(5)), 300)

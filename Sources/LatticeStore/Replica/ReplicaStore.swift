@@ -58,6 +58,24 @@ public final class ReplicaStore: Sendable {
         return ReplicaStore(store: store, replica: replica)
     }
 
+    /// Gives the directory a new random replica id, keeping its data and vectors. Run it, with the
+    /// node stopped, on a data directory restored from a backup of itself: the restored vectors
+    /// are behind the counters the old id had already issued, so writing on under the old id
+    /// would reissue dots peers already hold — and they would take those new writes for ones
+    /// they know. Under a new id the old dots are simply another replica's: the node pulls what
+    /// it lost from its peers and its new writes are new. Returns the old id (nil if none) and
+    /// the new one.
+    public static func renewReplicaID(_ store: Store) async throws -> (old: ReplicaID?, new: ReplicaID) {
+        let meta = store.tables.meta
+        let fresh = Random.bytes(count: ReplicaID.byteCount)
+        let old: [UInt8]? = try await store.write { w in
+            let existing = try w.txn.get(meta, replicaIDKey).map { Array($0) }
+            try w.txn.put(meta, replicaIDKey, fresh)
+            return existing
+        }
+        return (old.flatMap { ReplicaID(bytes: $0) }, ReplicaID(bytes: fresh)!)
+    }
+
     // MARK: Writes and pushes
 
     /// Performs `operation` on `key` as this replica and returns the delta to push to peers,

@@ -83,10 +83,26 @@ struct NodeProcessTests {
             #expect(families.contains("lattice_admin_request_duration_seconds histogram"), "\(families)")
         }
 
+        // A replica id is renewed only with the node stopped.
+        let busy = try ChildProcess(
+            exe,
+            ["renew-replica-id", "--config", "\(dir)/lattice.toml"],
+            mergeStandardError: true
+        )
+        #expect(await busy.exitStatus() != 0)
+        #expect(await busy.lines(timeoutMs: 1_000).lines.joined().contains("stop it first"))
+
         kill(child.pid, SIGTERM)
         let exit = await child.exitStatus()
         #expect(exit == 0, "SIGTERM must drain and exit 0 (wait status \(exit))")
         #expect(access(socket, F_OK) != 0, "the admin socket file must be gone after SIGTERM")
+        let renew = try ChildProcess(
+            exe,
+            ["renew-replica-id", "--config", "\(dir)/lattice.toml"],
+            mergeStandardError: true
+        )
+        #expect(await renew.exitStatus() == 0)
+        #expect(await renew.lines(timeoutMs: 1_000).lines.joined().contains(" -> "))
 
         // The data is durable: a restarted node still has the key.
         let again = try ChildProcess(exe, ["node", "--config", "\(dir)/lattice.toml"], mergeStandardError: true)

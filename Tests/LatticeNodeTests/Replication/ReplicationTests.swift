@@ -1,3 +1,4 @@
+import Foundation
 import LatticeCore
 import LatticeNode
 import LatticeStore
@@ -174,6 +175,51 @@ struct ReplicationTests {
         #expect(await cluster.node(1).repairNow() == 1)
         try await cluster.waitUntil("repair restored k7 on n2") {
             try await cluster.node(1).value(tenant: "default", key: "k7")?.counter.value == 8
+        }
+    }
+
+    /// A node restored from a backup of its own directory, then given a new replica id (as
+    /// `lattice renew-replica-id` does), loses neither the writes it made after the backup (its
+    /// peers return them) nor the ones it makes after the restore.
+    @Test("a node restored from a backup and given a new replica id loses no write")
+    func restoreFromBackup() async throws {
+        let cluster = try LocalCluster(count: 2)
+        defer { Task { await cluster.shutdown() } }
+        try await cluster.startAll()
+        let (directory, masterKey) = cluster.storage(1)
+        try await cluster.node(1).write(tenant: "default", key: "before", .increment(by: 1))
+        try await cluster.waitUntil("n1 has 'before'") {
+            try await cluster.node(0).value(tenant: "default", key: "before") != nil
+        }
+        await cluster.stop(1)
+        try FileManager.default.copyItem(atPath: directory, toPath: directory + ".backup")
+        try await cluster.start(1)
+        let original = cluster.node(1).replica
+        try await cluster.node(1).write(tenant: "default", key: "after-backup", .increment(by: 2))
+        try await cluster.waitUntil("n1 has 'after-backup'") {
+            try await cluster.node(0).value(tenant: "default", key: "after-backup") != nil
+        }
+        await cluster.stop(1)
+        try FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.moveItem(atPath: directory + ".backup", toPath: directory)
+        // Without this step the restored node reuses the numbers of 'after-backup' and n1 drops
+        // 'after-restore' as already known (checked by hand: the wait below times out).
+        let store = try Store.open(directory: directory, masterKey: masterKey)
+        let (old, _) = try await ReplicaStore.renewReplicaID(store)
+        store.close()
+        #expect(old == original)
+        try await cluster.start(1)
+        #expect(cluster.node(1).replica != original)
+        try await cluster.node(1).write(tenant: "default", key: "after-restore", .increment(by: 5))
+        try await cluster.waitUntil("both nodes hold all three writes") {
+            var all = true
+            for i in 0..<2 {
+                for (key, value) in [("before", 1), ("after-backup", 2), ("after-restore", 5)] {
+                    let v = try await cluster.node(i).value(tenant: "default", key: key)?.counter.value
+                    all = all && v == Int64(value)
+                }
+            }
+            return all
         }
     }
 }
