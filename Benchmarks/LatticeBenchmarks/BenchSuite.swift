@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// Options every suite understands.
 public struct BenchOptions: Sendable {
     /// Shrinks every size so a suite finishes in seconds (for smoke tests).
@@ -43,4 +46,18 @@ public enum Stopwatch {
         let d = start.duration(to: clock.now)
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
+}
+
+/// Runs async benchmark code from a synchronous suite, on a thread of its own.
+func benchBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let result = Mutex<Result<T, any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        let r: Result<T, any Error>
+        do { r = .success(try await body()) } catch { r = .failure(error) }
+        result.withLock { $0 = r }
+        done.signal()
+    }
+    done.wait()
+    return try result.withLock { $0! }.get()
 }

@@ -141,17 +141,3 @@ extension Duration {
         return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 }
-
-/// Runs async benchmark code from a synchronous suite, on a thread of its own.
-func benchBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task.detached {
-        let r: Result<T, any Error>
-        do { r = .success(try await body()) } catch { r = .failure(error) }
-        result.withLock { $0 = r }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}

@@ -30,7 +30,7 @@ enum WireBench {
         let handshakes = options.quick ? 64 : 2_000
         let raw = rawEncryptionBytesPerSecond(totalBytes: frames * frameBytes)
         for zstd in [true, false] {
-            let rate = try wireBlocking { try await streamBytesPerSecond(frames: frames, zstd: zstd) }
+            let rate = try benchBlocking { try await streamBytesPerSecond(frames: frames, zstd: zstd) }
             emit(
                 BenchMeasurement(
                     name: zstd ? "wire.stream.64KiB.zstd-tried" : "wire.stream.64KiB.no-zstd",
@@ -41,7 +41,7 @@ enum WireBench {
                 )
             )
         }
-        let rate = try wireBlocking { try await handshakesPerSecond(count: handshakes) }
+        let rate = try benchBlocking { try await handshakesPerSecond(count: handshakes) }
         emit(BenchMeasurement(name: "wire.handshakes.8concurrent", value: rate, unit: "hs/s"))
     }
 
@@ -160,18 +160,3 @@ enum WireBench {
 }
 
 /// Runs async work from the synchronous bench entry point.
-private func wireBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    let box = WireBlockingBox<T>()
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
-private final class WireBlockingBox<T>: @unchecked Sendable {
-    // Written by the task before the semaphore is signalled; read after the wait.
-    var result: Result<T, any Error>?
-}
