@@ -172,10 +172,10 @@ public final class LatticeNode: Sendable {
 
     /// The value of `key`, or `nil` when it is absent or deleted.
     public func value(tenant: String, key: String) async throws -> CRDTValue? {
-        guard await core.engine.tenants[tenant] != nil else {
+        guard let replica = await core.engine.tenants[tenant] else {
             throw NodeError(.unknownTenant, "tenant \(tenant.debugDescription) is not served by this node")
         }
-        return await core.engine.value(tenant: tenant, key: key)
+        return replica[key]
     }
 
     /// Live keys of `tenant` that start with `prefix`, in byte order, after `after`, at most `limit`.

@@ -260,7 +260,6 @@ actor NodeCore {
         }
         links[peer] = PeerLink(connection: connection, outbound: outbound, address: address)
         stats[peer, default: PeerStats()].dialing = false
-        stats[peer, default: PeerStats()].connectedSince = .now
         engine.connected(peer)
         logger.info("peer connected", metadata: ["peer": "\(displayName(peer))", "address": "\(address)"])
         apply(scheduler.connectionChanged(peer: peer, to: .connected, now: now, using: &rng), &step)
@@ -274,7 +273,6 @@ actor NodeCore {
         guard let link = links[peer], link.connection == connection else { return }
         links[peer] = nil
         pendingPushes[peer] = nil
-        stats[peer]?.connectedSince = nil
         stats[peer]?.lastError = reason
         engine.disconnected(peer)
         rounds[peer] = nil

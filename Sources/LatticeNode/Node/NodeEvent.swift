@@ -38,7 +38,6 @@ struct PeerStats: Sendable {
     var messagesOut: UInt64 = 0
     var malformed: UInt64 = 0
     var lastError: String?
-    var connectedSince: ContinuousClock.Instant?
     var dialing = false
     /// Per tenant: dots the peer's last summary showed us missing, or that it lacks from us.
     var aheadOfUs: [String: UInt64] = [:]

@@ -58,7 +58,7 @@ extension SyncEngine {
         return out
     }
 
-    /// Repair sessions in progress (for the admin socket).
+    /// Repair sessions in progress, started by either side.
     public var repairsInProgress: Int { repairs.count }
 
     mutating func receiveRepair(
