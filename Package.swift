@@ -44,7 +44,11 @@ let package = Package(
         // MARK: Pure modules
         .target(name: "LatticeCore", swiftSettings: strict),
         .target(name: "LatticeSync", dependencies: ["LatticeCore"], swiftSettings: strict),
-        .target(name: "LatticeSimulation", dependencies: ["LatticeCore", "LatticeSync"], swiftSettings: strict),
+        .target(
+            name: "LatticeSimulation",
+            dependencies: ["LatticeCore", "LatticeSync", "LatticeWire"],
+            swiftSettings: strict
+        ),
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),

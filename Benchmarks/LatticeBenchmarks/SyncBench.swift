@@ -22,8 +22,10 @@ extension BenchSuite {
         for m in try LoopbackSyncBench.measurements(quick: options.quick) { emit(m) }
     }
 
-    /// One scheduling policy's totals over the seeds: bytes sent, and write visibility
-    /// samples pooled across seeds for the percentile.
+    /// One scheduling policy's totals over the seeds: bytes sent as a connection carries them
+    /// (`Report.wireBytesSent`: frame headers, zstd, transport length prefixes and tags, so
+    /// fewer, larger messages are cheaper, as on the real wire), and write visibility samples
+    /// pooled across seeds for the percentile.
     struct SchedulingOutcome {
         var bytes = 0
         var visibility: [UInt64] = []
@@ -50,10 +52,11 @@ extension BenchSuite {
             o.writes = quick ? 100 : 300
             o.faultPhaseMilliseconds = quick ? 20_000 : 60_000
             o.scheduling = scheduling
+            o.countsWireBytes = true
             o.roundIntervalMilliseconds = interval
             var sim = Simulation(o)
             let report = sim.run()
-            total.bytes += report.bytesSent
+            total.bytes += report.wireBytesSent
             total.visibility += report.visibilityMilliseconds
         }
         return total
@@ -61,8 +64,13 @@ extension BenchSuite {
 
     /// - adaptive against fixed: 8 nodes on a mix of fast, slow and lossy (connection-dropping)
     ///   links, writes for a minute. Each fixed interval's bytes and p99 write-visibility are
-    ///   measured; an adaptive preset is compared with the fixed interval that sends the fewest
-    ///   bytes while its p99 is no worse than the preset's (or, if none is, the fastest one).
+    ///   measured. An adaptive preset is compared at equal latency: with the bytes a fixed
+    ///   interval would send for the preset's own p99, interpolated linearly between the two
+    ///   measured intervals whose p99s bracket it (`fixed@p99`). A preset faster than every
+    ///   fixed interval is compared with the fastest (which then has the worse p99 and, being
+    ///   the busiest, the most bytes); one slower than every interval with the slowest (its p99
+    ///   then shows as worse). The goal holds when bytes are at most 0.6 of that baseline and
+    ///   the p99 ratio is at most 1.
     static func adaptiveAgainstFixed(seeds: Int, quick: Bool) -> [BenchMeasurement] {
         var out = [BenchMeasurement]()
         let intervals: [UInt64] = quick ? [500, 4_000] : [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000]
@@ -75,17 +83,17 @@ extension BenchSuite {
         }
         for preset in quick ? [SchedulePreset.wan] : [.lan, .wan, .edge] {
             let a = outcome(.adaptive(preset), seeds: seeds, quick: quick)
-            let eligible = fixed.filter { $0.outcome.p99 <= a.p99 }
-            let best =
-                eligible.min { $0.outcome.bytes < $1.outcome.bytes } ?? fixed.min { $0.outcome.p99 < $1.outcome.p99 }!
-            let name = "fixed-\(best.interval)ms"
+            let base = fixedAtEqualLatency(
+                fixed.map { (name: "fixed-\($0.interval)ms", outcome: $0.outcome) },
+                p99: a.p99
+            )
             out.append(
                 BenchMeasurement(
                     name: "sync.adaptive-\(preset.name).bytes",
                     value: Double(a.bytes),
                     unit: "bytes",
-                    baseline: name,
-                    baselineValue: Double(best.outcome.bytes)
+                    baseline: base.name,
+                    baselineValue: base.bytes
                 )
             )
             out.append(
@@ -93,12 +101,34 @@ extension BenchSuite {
                     name: "sync.adaptive-\(preset.name).visibility-p99",
                     value: a.p99,
                     unit: "ms",
-                    baseline: name,
-                    baselineValue: best.outcome.p99
+                    baseline: base.name,
+                    baselineValue: base.p99
                 )
             )
         }
         return out
+    }
+
+    /// Fixed scheduling's bytes at visibility p99 `p99` (see `adaptiveAgainstFixed`), named
+    /// after the interval(s) it comes from.
+    static func fixedAtEqualLatency(
+        _ fixed: [(name: String, outcome: SchedulingOutcome)],
+        p99: Double
+    ) -> (name: String, bytes: Double, p99: Double) {
+        let byLatency = fixed.sorted { $0.outcome.p99 < $1.outcome.p99 }
+        let fastest = byLatency.first!
+        let slowest = byLatency.last!
+        guard p99 > fastest.outcome.p99 else {
+            return (fastest.name, Double(fastest.outcome.bytes), fastest.outcome.p99)
+        }
+        guard p99 < slowest.outcome.p99 else {
+            return (slowest.name, Double(slowest.outcome.bytes), slowest.outcome.p99)
+        }
+        let upper = byLatency.firstIndex { $0.outcome.p99 >= p99 }!
+        let (lo, hi) = (byLatency[upper - 1], byLatency[upper])
+        let t = (p99 - lo.outcome.p99) / (hi.outcome.p99 - lo.outcome.p99)
+        let bytes = Double(lo.outcome.bytes) + t * (Double(hi.outcome.bytes) - Double(lo.outcome.bytes))
+        return ("\(lo.name)..\(hi.name)@p99", bytes, p99)
     }
 
     static func convergence(nodes n: Int, seeds: Int) -> BenchMeasurement {

@@ -1,5 +1,6 @@
 import LatticeCore
 import LatticeSync
+import LatticeWire
 
 /// N sync engines in one process over a simulated network and a virtual clock, all
 /// driven from one seed: a failing run replays exactly from the seed it prints
@@ -33,6 +34,9 @@ public struct Simulation {
         /// O(all state) per event: right for tests, too slow for benchmarks of 1,000 nodes,
         /// which check convergence only.
         public var checksEveryEvent = true
+        /// Whether to count `Report.wireBytesSent` (each message framed and compressed as a
+        /// connection would: costs a zstd pass per message, so benchmarks ask for it).
+        public var countsWireBytes = false
 
         public init(nodes: Int, seed: UInt64, faults: Faults) {
             self.nodes = nodes
@@ -79,7 +83,13 @@ public struct Simulation {
         public var roundsPerNode: Double
         public var virtualMillisecondsToConverge: UInt64
         public var messages: Int
+        /// Encoded sync messages, as the engines produced them.
         public var bytesSent: Int
+        /// What those messages cost on a real connection: each a frame with its header,
+        /// compressed as `FrameEncoder` compresses (zstd level 1 when smaller), in transport
+        /// messages with their length prefix and authentication tag. The handshake is not counted.
+        /// Zero unless `Options.countsWireBytes`.
+        public var wireBytesSent = 0
         public var writes: Int
         public var violations: [String]
         /// Per write, milliseconds from the write until every node serving its tenant had it.
@@ -125,7 +135,12 @@ public struct Simulation {
     let linkProfiles: [Pair: LinkProfile]?
     var queue = EventQueue()
     var checker: Checker
-    var stats = (messages: 0, bytes: 0, writes: 0, rounds: 0)
+    var stats = (messages: 0, bytes: 0, wireBytes: 0, writes: 0, rounds: 0)
+    /// Adaptive scheduling: per node and peer, pushes held until the scheduler's coalescing
+    /// window closes (`pushNow`), as `LatticeNode` holds them.
+    var pendingPushes: [[Int: [(tenant: String, delta: KeyDelta)]]]
+    /// Counts each frame's wire bytes (`Report.wireBytesSent`).
+    var frames = FrameEncoder(compressor: ZstdPayloadCompressor())
     /// See `Report.counts`.
     var counts: [String: Int] = [:]
     /// Adaptive scheduling: one scheduler per node, and the generation of its live tick.
@@ -178,6 +193,7 @@ public struct Simulation {
         checker = Checker(nodes: n, secretReaders: readers)
         tickGeneration = Array(repeating: 0, count: n)
         rounds = Array(repeating: [:], count: n)
+        pendingPushes = Array(repeating: [:], count: n)
         if case let .adaptive(preset) = options.scheduling {
             schedulers = (0..<n).map { _ in try! SyncScheduler<String, String>(preset: preset) }
         }

@@ -1,5 +1,6 @@
 import LatticeCore
 import LatticeSync
+import LatticeWire
 
 extension Simulation {
     /// How long after the last heal the run may take to converge before it is a failure:
@@ -51,6 +52,7 @@ extension Simulation {
             writes: stats.writes,
             violations: checker.violations
         )
+        r.wireBytesSent = stats.wireBytes
         r.visibilityMilliseconds = visibility
         r.counts = counts
         return r
@@ -170,6 +172,7 @@ extension Simulation {
         }
         engines[i].restart(firstRound: now << 16)
         rounds[i] = [:]
+        pendingPushes[i] = [:]
     }
 
     private mutating func restart(_ i: Int) {
@@ -262,16 +265,47 @@ extension Simulation {
             default: break
             }
             guard case let .send(to, message) = output else { continue }
-            if case .push = message, !options.eagerPush { continue }
-            let j = Self.index(to)
-            checker.sent(message, to: j, at: now)
-            let bytes = SyncCodec.encode(message)
-            stats.messages += 1
-            stats.bytes += bytes.count
-            counts["bytes.\(message.kind)", default: 0] += bytes.count
-            counts["messages.\(message.kind)", default: 0] += 1
-            send(bytes, from: i, to: j)
+            if case let .push(tenant, delta) = message {
+                if options.eagerPush { queuePush(tenant, delta, from: i, to: Self.index(to)) }
+                continue
+            }
+            sendMessage(message, from: i, to: Self.index(to))
         }
+    }
+
+    private mutating func sendMessage(_ message: SyncMessage, from i: Int, to j: Int) {
+        checker.sent(message, to: j, at: now)
+        let bytes = SyncCodec.encode(message)
+        stats.messages += 1
+        stats.bytes += bytes.count
+        if options.countsWireBytes { stats.wireBytes += wireBytes(bytes) }
+        counts["bytes.\(message.kind)", default: 0] += bytes.count
+        counts["messages.\(message.kind)", default: 0] += 1
+        send(bytes, from: i, to: j)
+    }
+
+    /// The bytes `payload` costs as a sync frame on a connection (`Report.wireBytesSent`).
+    private mutating func wireBytes(_ payload: [UInt8]) -> Int {
+        let overhead = 2 + WireLimits.transportTagBytes  // per transport message: length prefix and tag
+        guard let plaintexts = try? frames.plaintexts(for: WireFrame(type: .sync, payload: payload)) else {
+            return payload.count + FrameHeader.byteCount + overhead
+        }
+        return plaintexts.reduce(0) { $0 + $1.count + overhead }
+    }
+
+    /// A push, sent at once with fixed scheduling; with adaptive scheduling held until the
+    /// scheduler's coalescing window for the peer closes, like `LatticeNode`: at once when the
+    /// peer is not in the connected state the scheduler coalesces for, or when
+    /// `SyncLimits.pushesPerMessageMax` are waiting.
+    private mutating func queuePush(_ tenant: String, _ delta: KeyDelta, from i: Int, to j: Int) {
+        pendingPushes[i][j, default: []].append((tenant, delta))
+        let coalescing = !schedulers.isEmpty && schedulers[i].snapshot(of: Self.name(j))?.state == .connected
+        if !coalescing || pendingPushes[i][j]!.count >= SyncLimits.pushesPerMessageMax { flushPushes(from: i, to: j) }
+    }
+
+    mutating func flushPushes(from i: Int, to j: Int) {
+        guard let queued = pendingPushes[i].removeValue(forKey: j) else { return }
+        for message in SyncMessage.coalescing(queued) { sendMessage(message, from: i, to: j) }
     }
 
     private mutating func send(_ bytes: [UInt8], from i: Int, to j: Int) {
@@ -355,7 +389,7 @@ extension Simulation {
             case let .startRound(peer, reason, batchBytes, _, timeout):
                 counts["rounds: " + Self.reasonKind(reason), default: 0] += 1
                 startScheduledRound(node, peer: peer, batchBytes, timeout)
-            case .pushNow: break  // the engine pushes every write at once
+            case .pushNow(let peer): flushPushes(from: node, to: Self.index(peer))
             case let .scheduleNextTick(after, _):
                 tickGeneration[node] += 1
                 queue.push(.scheduledTick(node, generation: tickGeneration[node]), at: now + Self.milliseconds(after))
@@ -418,6 +452,7 @@ extension Simulation {
         guard !schedulers.isEmpty else { return }
         let change: SyncScheduler<String, String>.ConnectionChange = isUp ? .connected : .lost(reason: "link down")
         rounds[a][Self.name(b)] = nil
+        if !isUp { pendingPushes[a][b] = nil }  // the connection's queue goes with it
         apply(schedulers[a].connectionChanged(peer: Self.name(b), to: change, now: duration(now), using: &rng), at: a)
     }
 

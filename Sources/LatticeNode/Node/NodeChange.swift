@@ -1,4 +1,5 @@
 import LatticeCore
+import LatticeSync
 import Synchronization
 
 /// A key whose value changed on this node, by a local write or by data from a peer.
@@ -77,7 +78,8 @@ public enum NodeLimits {
     /// next round resends what it lacked).
     public static let outboundFramesQueuedMax = 8_192
     /// Pushes held for one peer while its coalescing window is open; more are sent at once.
-    public static let pushesCoalescedMax = 256
+    /// They leave as one `pushes` message per tenant, so this is at most that message's limit.
+    public static let pushesCoalescedMax = SyncLimits.pushesPerMessageMax
     /// Changes buffered per observer of ``LatticeNode/changes()``.
     public static let changeBufferMax = 10_000
 }

@@ -10,8 +10,8 @@ extension NodeCore {
         for output in outputs {
             switch output {
             case let .send(to, message):
-                if case .push = message {
-                    step.pushes.append((to, SyncCodec.encode(message)))
+                if case let .push(tenant, delta) = message {
+                    step.pushes.append((to, tenant, delta))
                 } else {
                     step.frames.append((to, SyncCodec.encode(message)))
                 }
@@ -60,9 +60,9 @@ extension NodeCore {
     /// Queues pushes that are durable here; they leave when the scheduler's coalescing window
     /// for the peer closes (`pushNow`), at once when the peer is not in the connected state the
     /// scheduler coalesces for, or when ``NodeLimits/pushesCoalescedMax`` are waiting.
-    func queuePushes(_ pushes: [(peer: String, payload: [UInt8])]) {
-        for (peer, payload) in pushes where links[peer] != nil {
-            pendingPushes[peer, default: []].append(payload)
+    func queuePushes(_ pushes: [(peer: String, tenant: String, delta: KeyDelta)]) {
+        for (peer, tenant, delta) in pushes where links[peer] != nil {
+            pendingPushes[peer, default: []].append((tenant, delta))
         }
         for peer in Set(pushes.map(\.peer)) {
             let coalescing = scheduler.snapshot(of: peer)?.state == .connected
@@ -72,9 +72,11 @@ extension NodeCore {
         }
     }
 
+    /// Sends the pushes waiting for `peer`: one `pushes` message per tenant (a lone write as a
+    /// `push`), so a coalescing window's writes share one frame and its compression.
     func flushPushes(to peer: String) {
         guard let pushes = pendingPushes.removeValue(forKey: peer) else { return }
-        for payload in pushes { send(payload, to: peer) }
+        for message in SyncMessage.coalescing(pushes) { send(SyncCodec.encode(message), to: peer) }
     }
 
     /// A rough size of one key's state on the wire, to turn the scheduler's batch bytes into keys.

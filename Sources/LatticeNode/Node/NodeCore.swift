@@ -36,7 +36,7 @@ actor NodeCore {
     /// The peer the next periodic repair runs with (round robin over configured peers).
     var nextRepairPeer = 0
     /// Durable pushes waiting for their peer's coalescing window.
-    var pendingPushes: [String: [[UInt8]]] = [:]
+    var pendingPushes: [String: [(tenant: String, delta: KeyDelta)]] = [:]
     var tickGeneration: UInt64 = 0
     var tickTask: Task<Void, Never>?
     var pendingDirectives: [SyncScheduler<String, String>.Directive] = []
@@ -349,7 +349,7 @@ struct NodeStep {
     var replies: [Reply] = []
     var frames: [(peer: String, payload: [UInt8])] = []
     /// Eager pushes, coalesced per peer after the step (see `queuePushes`).
-    var pushes: [(peer: String, payload: [UInt8])] = []
+    var pushes: [(peer: String, tenant: String, delta: KeyDelta)] = []
     var changes: [NodeChange] = []
     var syncReplies: [(CheckedContinuation<Int, Never>, Int)] = []
 }

@@ -10,7 +10,7 @@ import LatticeCore
 /// | `startRound(with:now:)` | a `summary` per tenant the peer may read and write, unless that tenant is already pulling |
 /// | `receive(.summary)` from a peer that may read | the whole answer, in batches of `batchKeys` |
 /// | `receive(.batch)` of the current pull, from a peer that may write | `changed`; the last batch ends the pull |
-/// | `receive(.push)` from a peer that may write | `changed`, or a deferral while a pull is half received |
+/// | `receive(.push)`, `receive(.pushes)` from a peer that may write | `changed`, or a deferral while a pull is half received |
 /// | `write(...)` | `push` to every connected peer that may read, and `changed` |
 /// | anything about a tenant the peer may not read | nothing at all (counted) |
 public struct SyncEngine: Sendable {
@@ -190,7 +190,8 @@ public struct SyncEngine: Sendable {
         case let .summary(_, round, complete): return answer(tenant, round: round, complete: complete, to: peer)
         case let .batch(_, round, sequence, batch):
             return receiveBatch(tenant, round: round, sequence: sequence, batch, from: peer)
-        case let .push(_, delta): return receivePush(tenant, delta, from: peer)
+        case let .push(_, delta): return receivePushes(tenant, [delta], from: peer)
+        case let .pushes(_, deltas): return receivePushes(tenant, deltas, from: peer)
         case .refused:
             counters.refusalsReceived += 1
             return []
@@ -263,24 +264,33 @@ public struct SyncEngine: Sendable {
         return out
     }
 
-    private mutating func receivePush(_ tenant: String, _ delta: KeyDelta, from peer: String) -> [Output] {
+    /// A `push`, or the deltas of a `pushes` message in order (one write permission check).
+    private mutating func receivePushes(_ tenant: String, _ deltas: [KeyDelta], from peer: String) -> [Output] {
         if let refusal = refuseWrite(tenant, from: peer) { return refusal }
-        guard tenants[tenant]!.admits(delta) else {
-            counters.malformedRefused += 1
-            return []
+        var changed: [String] = []
+        var behind: [ReplicaID: UInt64] = [:]
+        for delta in deltas {
+            guard tenants[tenant]!.admits(delta) else {
+                counters.malformedRefused += 1
+                continue
+            }
+            guard tenants[tenant]!.apply(delta) else {
+                // A pull is half received; the next round carries this write anyway.
+                counters.pushesDeferred += 1
+                continue
+            }
+            counters.pushesApplied += 1
+            changed.append(delta.key)
+            behind[delta.dot.replica] = max(behind[delta.dot.replica] ?? 0, delta.dot.counter)
         }
-        guard tenants[tenant]!.apply(delta) else {
-            // A pull is half received; the next round carries this write anyway.
-            counters.pushesDeferred += 1
-            return []
-        }
-        counters.pushesApplied += 1
-        var out: [Output] = [.changed(tenant: tenant, keys: [delta.key])]
+        var out: [Output] = changed.isEmpty ? [] : [.changed(tenant: tenant, keys: changed)]
         // A push that skips ahead of its origin's complete counter shows writes we missed
         // (lost with a dropped connection, say): pull from this peer soon.
-        let complete = tenants[tenant]!.complete[delta.dot.replica]
-        if complete < delta.dot.counter {
-            out.append(.peerAhead(peer: peer, tenant: tenant, dots: delta.dot.counter - complete))
+        for (origin, counter) in behind.sorted(by: { $0.key < $1.key }) {
+            let complete = tenants[tenant]!.complete[origin]
+            if complete < counter {
+                out.append(.peerAhead(peer: peer, tenant: tenant, dots: counter - complete))
+            }
         }
         return out
     }

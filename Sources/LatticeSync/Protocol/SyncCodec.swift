@@ -32,10 +32,10 @@ public enum SyncCodec {
                 w.byte(0)
             }
         case let .push(_, d):
-            w.lengthPrefixed(Array(d.key.utf8))
-            w.raw(d.dot.replica.bytes)
-            w.varint(d.dot.counter)
-            w.lengthPrefixed(CRDTCodec.encode(d.delta))
+            writePush(d, &w)
+        case let .pushes(_, deltas):
+            w.varint(deltas.count)
+            for d in deltas { writePush(d, &w) }
         case let .refused(_, code, message):
             w.lengthPrefixed(truncated(code))
             w.lengthPrefixed(truncated(message))
@@ -85,12 +85,15 @@ public enum SyncCodec {
             }
             m = .batch(tenant: tenant, round: round, sequence: UInt32(sequence), try batch(&r))
         case .push:
-            let key = try r.string("key", max: CoreLimits.keyBytesMax)
-            let replica = ReplicaID(bytes: try r.lengthFixed(ReplicaID.byteCount, "push dot replica"))!
-            let counter = try r.varint("push dot counter")
-            guard counter >= 1 else { throw r.error(.malformed, "push dot counter is 0") }
-            let delta = try CRDTCodec.decodeCausal(try r.lengthPrefixed("push delta", max: SyncLimits.messageBytesMax))
-            m = .push(tenant: tenant, KeyDelta(key: key, dot: Dot(replica: replica, counter: counter), delta: delta))
+            m = .push(tenant: tenant, try readPush(&r))
+        case .pushes:
+            // Key length, replica, counter and delta length: at least 19 bytes each.
+            let n = try r.count("push count", max: SyncLimits.pushesPerMessageMax, minimumItemBytes: 19)
+            guard n >= 1 else { throw r.error(.malformed, "a pushes message with no delta; send nothing instead") }
+            var deltas = [KeyDelta]()
+            deltas.reserveCapacity(n)
+            for _ in 0..<n { deltas.append(try readPush(&r)) }
+            m = .pushes(tenant: tenant, deltas)
         case .refused:
             m = .refused(
                 tenant: tenant,
@@ -121,6 +124,23 @@ public enum SyncCodec {
         }
         guard r.isAtEnd else { throw r.error(.trailingBytes, "\(r.remaining) bytes after the sync message") }
         return m
+    }
+
+    /// The body of a `push`, also each entry of `pushes`: key, dot, delta (sync-v1.md §4).
+    static func writePush(_ d: KeyDelta, _ w: inout ByteWriter) {
+        w.lengthPrefixed(Array(d.key.utf8))
+        w.raw(d.dot.replica.bytes)
+        w.varint(d.dot.counter)
+        w.lengthPrefixed(CRDTCodec.encode(d.delta))
+    }
+
+    static func readPush(_ r: inout ByteReader) throws(CodecError) -> KeyDelta {
+        let key = try r.string("key", max: CoreLimits.keyBytesMax)
+        let replica = ReplicaID(bytes: try r.lengthFixed(ReplicaID.byteCount, "push dot replica"))!
+        let counter = try r.varint("push dot counter")
+        guard counter >= 1 else { throw r.error(.malformed, "push dot counter is 0") }
+        let delta = try CRDTCodec.decodeCausal(try r.lengthPrefixed("push delta", max: SyncLimits.messageBytesMax))
+        return KeyDelta(key: key, dot: Dot(replica: replica, counter: counter), delta: delta)
     }
 
     /// At most `refusalTextBytesMax` bytes, cut at a character boundary so the peer's

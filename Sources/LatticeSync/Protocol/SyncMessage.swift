@@ -21,11 +21,15 @@ public enum SyncMessage: Hashable, Sendable {
     /// States a finished repair session found the peer lacks or holds differently, each with
     /// its key context; `last` ends the sender's transfer for the session.
     case repairEntries(tenant: String, session: UInt64, entries: [RepairEntry], last: Bool)
+    /// Several fresh local writes of one tenant, oldest first, sent together when the
+    /// sender's coalescing window for the peer closes: one frame, compressed as one, instead
+    /// of one per write. The receiver handles each delta as a `push`, in order.
+    case pushes(tenant: String, [KeyDelta])
 
     public var tenant: String {
         switch self {
         case let .summary(t, _, _), let .batch(t, _, _, _), let .push(t, _), let .refused(t, _, _),
-            let .repair(t, _, _), let .repairEntries(t, _, _, _):
+            let .repair(t, _, _), let .repairEntries(t, _, _, _), let .pushes(t, _):
             t
         }
     }
@@ -38,6 +42,7 @@ public enum SyncMessage: Hashable, Sendable {
         case refused = 4
         case repair = 5
         case repairEntries = 6
+        case pushes = 7
     }
 
     public var kind: Kind {
@@ -48,6 +53,7 @@ public enum SyncMessage: Hashable, Sendable {
         case .refused: .refused
         case .repair: .repair
         case .repairEntries: .repairEntries
+        case .pushes: .pushes
         }
     }
 }
@@ -64,6 +70,35 @@ public enum SyncLimits {
     /// Batches in one answer: bounds the receiver's record of which have arrived.
     /// 65,536 batches of `batchKeysMax` keys is over 268 million keys.
     public static let batchesPerAnswerMax = 65_536
+    /// Deltas in one `pushes` message. A sender coalesces at most this many writes per peer
+    /// before it sends them (`NodeLimits.pushesCoalescedMax`); 256 small deltas are a few
+    /// tens of KiB, one frame, and a receiver applies them in one step.
+    public static let pushesPerMessageMax = 256
     /// Text of a `refused` message.
     public static let refusalTextBytesMax = 1_024
+}
+
+extension SyncMessage {
+    /// Writes queued for one peer, oldest first, as the fewest messages: per tenant (in order of
+    /// first appearance), `pushes` of at most `SyncLimits.pushesPerMessageMax` deltas each, and
+    /// a lone delta as a plain `push`. Each tenant's deltas keep their order.
+    public static func coalescing(_ queued: [(tenant: String, delta: KeyDelta)]) -> [SyncMessage] {
+        var order: [String] = []
+        var byTenant: [String: [KeyDelta]] = [:]
+        for (tenant, delta) in queued {
+            if byTenant[tenant] == nil { order.append(tenant) }
+            byTenant[tenant, default: []].append(delta)
+        }
+        var messages: [SyncMessage] = []
+        for tenant in order {
+            let deltas = byTenant[tenant]!
+            var start = 0
+            while start < deltas.count {
+                let chunk = Array(deltas[start..<min(start + SyncLimits.pushesPerMessageMax, deltas.count)])
+                messages.append(chunk.count == 1 ? .push(tenant: tenant, chunk[0]) : .pushes(tenant: tenant, chunk))
+                start += chunk.count
+            }
+        }
+        return messages
+    }
 }
