@@ -112,6 +112,7 @@ public struct Simulation {
             return "seed \(seed): \(status) after \(roundsToConverge) rounds (\(formatted(roundsPerNode)) per node), "
                 + "\(virtualMillisecondsToConverge) ms virtual time after the last heal; "
                 + "\(writes) writes, \(messages) messages, \(bytesSent) bytes sent"
+                + (wireBytesSent > 0 ? " (\(wireBytesSent) on the wire)" : "")
                 + (violations.isEmpty ? "" : "\n  " + violations.prefix(5).joined(separator: "\n  "))
         }
     }

@@ -53,6 +53,9 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Do not push writes eagerly: replicate by anti-entropy rounds alone.")
     var noPush = false
 
+    @Flag(help: "Also print where the messages and bytes went: per message kind, rounds by reason, faults.")
+    var counts = false
+
     func validate() throws {
         guard nodes >= 2 && nodes <= 4096 else {
             throw ValidationError("--nodes must be between 2 and 4096; got \(nodes)")
@@ -84,6 +87,7 @@ struct Simulate: ParsableCommand {
             options.roundIntervalMilliseconds = interval
             options.faultPhaseMilliseconds = duration
             options.eagerPush = !noPush
+            options.countsWireBytes = true
             options.links = links == "mixed" ? .mixed : .faults
             if let testnet {
                 options.nodes = testnet.nodes.count
@@ -99,6 +103,9 @@ struct Simulate: ParsableCommand {
                     "  write visible everywhere: p50 \(report.visibility(percentile: 50)) ms, "
                         + "p99 \(report.visibility(percentile: 99)) ms"
                 )
+            }
+            if counts {
+                for (name, count) in report.counts.sorted(by: { $0.key < $1.key }) { print("  \(name): \(count)") }
             }
             if !report.converged || !report.violations.isEmpty { failed += 1 }
         }

@@ -115,6 +115,49 @@ struct EnginePushesTests {
         #expect(SyncVectors.sent(out).map(\.kind) == [.refused])
     }
 
+    @Test("a push that arrives while a pull's answer is half received is applied when the answer completes")
+    func pushDuringAnswer_isHeldThenApplied() throws {
+        var (ea, eb) = SyncVectors.engines()
+        ea.batchKeys = 1
+        for i in 0..<3 {
+            _ = try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0))
+        }
+        let summary = SyncVectors.sent(eb.startRound(with: "a", now: 1))[0]
+        let batches = SyncVectors.sent(ea.receive(summary, from: "b"))
+        #expect(batches.count == 3)
+        _ = eb.receive(batches[0], from: "a")
+        let late = try ea.write(tenant: SyncVectors.tenant, key: "late", .increment(by: 5), at: SyncVectors.ts(1))
+        #expect(eb.receive(.push(tenant: SyncVectors.tenant, late.delta), from: "a").isEmpty)
+        #expect(eb.value(tenant: SyncVectors.tenant, key: "late") == nil, "not applied mid-answer")
+        #expect(eb.counters.pushesDeferred == 1)
+        _ = eb.receive(batches[1], from: "a")
+        let out = eb.receive(batches[2], from: "a")
+        #expect(out.contains(.changed(tenant: SyncVectors.tenant, keys: ["late"])))
+        #expect(eb.tenants[SyncVectors.tenant]!.keys == ea.tenants[SyncVectors.tenant]!.keys)
+        #expect(eb.tenants[SyncVectors.tenant]!.complete == ea.tenants[SyncVectors.tenant]!.complete)
+        #expect(eb.counters.pushesApplied == 1 && eb.counters.pushesDropped == 0)
+    }
+
+    @Test("pushes held by a pull that is abandoned are dropped and counted; the next round carries them")
+    func pushDuringAbandonedAnswer_isDropped() throws {
+        var (ea, eb) = SyncVectors.engines()
+        ea.batchKeys = 1
+        for i in 0..<3 {
+            _ = try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0))
+        }
+        let summary = SyncVectors.sent(eb.startRound(with: "a", now: 1))[0]
+        let batches = SyncVectors.sent(ea.receive(summary, from: "b"))
+        _ = eb.receive(batches[0], from: "a")
+        let late = try ea.write(tenant: SyncVectors.tenant, key: "late", .increment(by: 5), at: SyncVectors.ts(1))
+        _ = eb.receive(.push(tenant: SyncVectors.tenant, late.delta), from: "a")
+        eb.disconnected("a")
+        #expect(eb.counters.pushesDropped == 1)
+        eb.connected("a")
+        let again = SyncVectors.sent(eb.startRound(with: "a", now: 2))[0]
+        for batch in SyncVectors.sent(ea.receive(again, from: "b")) { _ = eb.receive(batch, from: "a") }
+        #expect(eb.tenants[SyncVectors.tenant]!.keys == ea.tenants[SyncVectors.tenant]!.keys)
+    }
+
     @Test("a gap before a pushes message is reported once, as the peer being ahead")
     func pushes_afterAGap_reportPeerAhead() throws {
         var (ea, eb) = SyncVectors.engines()

@@ -21,6 +21,20 @@ public enum NodeMetrics {
             { $0.sync.pushesApplied }
         ),
         (
+            counter(
+                "lattice_sync_pushes_deferred_total",
+                "Pushes held while a pull's answer was half received, applied when it completed."
+            ),
+            { $0.sync.pushesDeferred }
+        ),
+        (
+            counter(
+                "lattice_sync_pushes_dropped_total",
+                "Pushes not applied (held past the limit, or by an abandoned pull); the next round carries them."
+            ),
+            { $0.sync.pushesDropped }
+        ),
+        (
             counter("lattice_sync_writes_refused_total", "Writes from peers without write permission, refused."),
             { $0.sync.writesRefused }
         ),

@@ -32,6 +32,9 @@ public struct SyncEngine: Sendable {
     /// For each tenant, the one pull in progress: answers from two peers must not
     /// interleave (see `TenantReplica.receivingAnswer`).
     private var pulls: [String: Pull] = [:]
+    /// Per tenant, pushes that arrived while a pull's answer was half received, with their
+    /// senders: applied once the answer completes (see `SyncEngine+Pushes`).
+    var deferredPushes: [String: [(peer: String, delta: KeyDelta)]] = [:]
     /// Digest repair sessions in progress, per (peer, tenant).
     var repairs: [RepairKey: RepairInProgress] = [:]
     var nextRepairSession: UInt64 = 1
@@ -128,6 +131,8 @@ public struct SyncEngine: Sendable {
     private mutating func abandonPull(_ tenant: String) {
         pulls[tenant] = nil
         tenants[tenant]?.abandonAnswer()
+        // Without the answer's marks they could not all apply; the next round carries them.
+        counters.pushesDropped += UInt64(deferredPushes.removeValue(forKey: tenant)?.count ?? 0)
     }
 
     // MARK: Rounds
@@ -258,39 +263,9 @@ public struct SyncEngine: Sendable {
             tenants[tenant]!.adopt(pull.last!.mark)
             pulls[tenant] = nil
             out.append(.pullFinished(peer: peer, tenant: tenant, keys: pull.keys))
+            out += applyDeferredPushes(tenant)
         } else {
             pulls[tenant] = pull
-        }
-        return out
-    }
-
-    /// A `push`, or the deltas of a `pushes` message in order (one write permission check).
-    private mutating func receivePushes(_ tenant: String, _ deltas: [KeyDelta], from peer: String) -> [Output] {
-        if let refusal = refuseWrite(tenant, from: peer) { return refusal }
-        var changed: [String] = []
-        var behind: [ReplicaID: UInt64] = [:]
-        for delta in deltas {
-            guard tenants[tenant]!.admits(delta) else {
-                counters.malformedRefused += 1
-                continue
-            }
-            guard tenants[tenant]!.apply(delta) else {
-                // A pull is half received; the next round carries this write anyway.
-                counters.pushesDeferred += 1
-                continue
-            }
-            counters.pushesApplied += 1
-            changed.append(delta.key)
-            behind[delta.dot.replica] = max(behind[delta.dot.replica] ?? 0, delta.dot.counter)
-        }
-        var out: [Output] = changed.isEmpty ? [] : [.changed(tenant: tenant, keys: changed)]
-        // A push that skips ahead of its origin's complete counter shows writes we missed
-        // (lost with a dropped connection, say): pull from this peer soon.
-        for (origin, counter) in behind.sorted(by: { $0.key < $1.key }) {
-            let complete = tenants[tenant]!.complete[origin]
-            if complete < counter {
-                out.append(.peerAhead(peer: peer, tenant: tenant, dots: counter - complete))
-            }
         }
         return out
     }
@@ -343,7 +318,11 @@ public struct SyncCounters: Hashable, Sendable {
     public var keysSent: UInt64 = 0
     public var keysReceived: UInt64 = 0
     public var pushesApplied: UInt64 = 0
+    /// Pushes held while a pull's answer was half received (applied when it completes).
     public var pushesDeferred: UInt64 = 0
+    /// Pushes not applied: held past `SyncEngine.deferredPushesMax`, or held by a pull that
+    /// was abandoned. The next round with their sender carries them.
+    public var pushesDropped: UInt64 = 0
     public var writesRefused: UInt64 = 0
     public var unreadableTenantMessages: UInt64 = 0
     public var unsolicitedBatches: UInt64 = 0
