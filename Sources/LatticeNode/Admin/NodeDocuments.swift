@@ -41,9 +41,9 @@ extension LatticeNode {
     public func tenantsDocument() async -> JSONValue {
         var out = [JSONValue]()
         for tenant in configuration.tenants {
-            let replica = await core.engine.tenants[tenant]
-            let live = replica?.keys.values.filter { !$0.isTombstone }.count ?? 0
-            let tombstones = (replica?.keys.count ?? 0) - live
+            let summary = await core.tenantSummary(tenant)
+            let live = summary?.live ?? 0
+            let tombstones = summary?.tombstones ?? 0
             let readers = configuration.peers.filter { $0.permissions[tenant]?.contains(.read) == true }.count
             let writers = configuration.peers.filter { $0.permissions[tenant]?.contains(.write) == true }.count
             out.append([
@@ -52,7 +52,7 @@ extension LatticeNode {
                 "tombstones": .int(Int64(tombstones)),
                 "complete": .object(
                     Dictionary(
-                        uniqueKeysWithValues: (replica?.complete.entries ?? []).map {
+                        uniqueKeysWithValues: (summary?.complete.entries ?? []).map {
                             ("\($0.replica)", .int(Int64($0.counter)))
                         }
                     )

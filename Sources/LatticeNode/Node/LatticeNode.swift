@@ -172,10 +172,10 @@ public final class LatticeNode: Sendable {
 
     /// The value of `key`, or `nil` when it is absent or deleted.
     public func value(tenant: String, key: String) async throws -> CRDTValue? {
-        guard let replica = await core.engine.tenants[tenant] else {
+        guard let found = await core.value(tenant: tenant, key: key) else {
             throw NodeError(.unknownTenant, "tenant \(tenant.debugDescription) is not served by this node")
         }
-        return replica[key]
+        return found
     }
 
     /// Live keys of `tenant` that start with `prefix`, in byte order, after `after`, at most `limit`.
@@ -185,15 +185,11 @@ public final class LatticeNode: Sendable {
         after: String? = nil,
         limit: Int = .max
     ) async throws -> [String] {
-        guard let replica = await core.engine.tenants[tenant] else {
+        guard let live = await core.liveKeys(tenant: tenant, prefix: prefix, after: after.map { Array($0.utf8) }) else {
             throw NodeError(.unknownTenant, "tenant \(tenant.debugDescription) is not served by this node")
         }
-        let after = after.map { Array($0.utf8) }
-        let sorted = replica.keys.filter { !$0.value.isTombstone && $0.key.hasPrefix(prefix) }.map(\.key)
-            .map { Array($0.utf8) }
-            .filter { key in after.map { $0.lexicographicallyPrecedes(key) } ?? true }
-            .sorted { $0.lexicographicallyPrecedes($1) }
-            .map { String(decoding: $0, as: UTF8.self) }
+        // Sorted here, off the node's actor.
+        let sorted = live.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return Array(sorted.prefix(limit))
     }
 
