@@ -27,8 +27,6 @@ struct WaitingFrames {
 
     var isEmpty: Bool { entries.isEmpty }
 
-    var count: Int { entries.count }
-
     mutating func append(_ frame: WireFrame, promise: EventLoopPromise<Void>?) {
         entries.append(Entry(frame: frame, promise: promise, flushed: false))
     }
