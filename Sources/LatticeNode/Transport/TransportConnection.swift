@@ -65,6 +65,18 @@ struct PendingConnection: Sendable {
     /// queue to a few frames' worth of memory.
     static let inboundFramesQueuedMax = 2
 
+    /// Largest single socket read. NIO's default (64 KiB) is one byte short of a full
+    /// transport message (65,537 bytes with its prefix), so at full speed every message
+    /// took two reads; 256 KiB reads take several messages per system call. NIO starts
+    /// small and grows a connection's read buffer only while reads fill it.
+    static let receiveBufferBytesMax = 256 * 1024
+
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(
+        minimum: 64,
+        initial: 2048,
+        maximum: receiveBufferBytesMax
+    )
+
     /// Waits for the handshake; on failure the channel is already closed by the handler.
     func established() async throws -> TransportConnection {
         do {

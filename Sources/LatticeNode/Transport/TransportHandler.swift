@@ -35,6 +35,10 @@ final class TransportHandler: ChannelDuplexHandler {
     private var handshakeMessagesRead = 0
     /// Set by the first failure: one log line and one count per connection.
     private var failed = false
+    /// Reused buffers for large outbound frames.
+    private var outboundBuffers = OutboundBufferPool()
+    /// Frames written while the channel was not writable, sealed once it is.
+    private var waiting = WaitingFrames()
 
     init(role: WireRole, configuration: TransportConfiguration, peerPromise: EventLoopPromise<TransportPeer>) {
         self.role = role
@@ -174,9 +178,35 @@ final class TransportHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Seals the frame now if the channel is writable, else queues it (unsealed) until it is.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let frame = unwrapOutboundIn(data)
+        guard case .established = state, !waiting.isEmpty || !context.channel.isWritable else {
+            sealOrRefuse(frame, context: context, promise: promise)
+            return
+        }
+        waiting.append(frame, promise: promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        waiting.markFlushed()
+        context.flush()
+    }
+
+    /// Seals waiting frames while the socket takes them, then lets the writer know.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        var flush = false
+        while context.channel.isWritable, let next = waiting.popFirst() {
+            sealOrRefuse(next.frame, context: context, promise: next.promise)
+            flush = flush || next.flushed
+        }
+        if flush { context.flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func sealOrRefuse(_ frame: WireFrame, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         do throws(WireError) {
-            try seal(unwrapOutboundIn(data), context: context, promise: promise)
+            try seal(frame, context: context, promise: promise)
         } catch {
             promise?.fail(error)  // the frame was refused before anything was encrypted
             if error.code == .state { fail(context: context, error) }
@@ -196,21 +226,24 @@ final class TransportHandler: ChannelDuplexHandler {
         }
         state = .closed  // `session` is now the only owner of its buffers
         // One buffer (and one socket write) per frame: every message is `u16 length | ciphertext`,
-        // encrypted in place in the buffer.
+        // encrypted in place in the buffer, which large frames take from the pool.
         let messages = (2 + frame.payload.count + FrameHeader.byteCount) / WireLimits.transportPlaintextBytesMax + 1
-        var out = OutboundMessages(
-            buffer: context.channel.allocator.buffer(
-                capacity: frame.payload.count + FrameHeader.byteCount + messages * (2 + WireLimits.transportTagBytes)
-            )
-        )
+        let capacity = frame.payload.count + FrameHeader.byteCount + messages * (2 + WireLimits.transportTagBytes)
+        let buffer: ByteBuffer
         do {
-            try session.seal(frame, into: &out)
+            buffer = try outboundBuffers.write(capacity: capacity, allocator: context.channel.allocator) {
+                pooled throws(WireError) in
+                var out = OutboundMessages(buffer: pooled)
+                pooled = ByteBuffer()  // `out` is now the only owner, so it writes in place
+                defer { pooled = out.buffer }
+                try session.seal(frame, into: &out)
+            }
         } catch {
             state = .established(session, peer)
             throw error
         }
         state = .established(session, peer)
-        context.write(wrapOutboundOut(out.buffer), promise: promise)
+        context.write(wrapOutboundOut(buffer), promise: promise)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -244,6 +277,7 @@ final class TransportHandler: ChannelDuplexHandler {
         case .established, .closed:
             state = .closed
         }
+        waiting.failAll(WireError(.connection, "the connection closed before the frame was sent"))
         context.fireChannelInactive()
     }
 
@@ -252,6 +286,7 @@ final class TransportHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
         deadline = nil
+        waiting.failAll(WireError(.connection, "the connection closed before the frame was sent"))
         if peerPromisePending {
             peerPromisePending = false
             peerPromise.fail(WireError(.connection, "the connection closed before its handshake completed"))
@@ -281,6 +316,7 @@ final class TransportHandler: ChannelDuplexHandler {
             ]
         )
         configuration.counters.recordFailure(error.code)  // after the log line: tests poll the counter
+        waiting.failAll(error)
         if peerPromisePending {
             peerPromisePending = false
             peerPromise.fail(error)

@@ -39,6 +39,7 @@ public final class TransportServer: Sendable {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: PendingConnection.receiveAllocator)
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
                     guard pending.begin() else {
@@ -110,6 +111,7 @@ public enum TransportClient {
     ) async throws -> TransportConnection {
         let pending = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: PendingConnection.receiveAllocator)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try PendingConnection.install(on: channel, role: .initiator, configuration: configuration)
