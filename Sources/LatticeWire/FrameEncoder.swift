@@ -106,8 +106,13 @@ public struct FrameEncoder: Sendable {
         }
         var flags: FrameFlags = []
         var body = frame.payload
-        if let compressor, body.count >= WireLimits.compressionBytesMin, worth(body, compressor) {
-            let packed = compressor.compress(body)
+        if let compressor, frame.compressionLevel != 0, body.count >= WireLimits.compressionBytesMin,
+            worth(body, compressor)
+        {
+            let packed =
+                if let level = frame.compressionLevel { compressor.compress(body, level: level) } else {
+                    compressor.compress(body)
+                }
             if packed.count < body.count {
                 body = packed
                 flags.insert(.compressed)

@@ -46,10 +46,16 @@ public struct WireFrame: Hashable, Sendable, CustomStringConvertible {
     public var type: FrameType
     /// The payload as the application sees it (never compressed).
     public var payload: [UInt8]
+    /// How hard the sender compresses this payload: `nil` the connection's default level,
+    /// 0 not at all, 1 and up that zstd level (up to `WireLimits.compressionLevelMax`). The
+    /// payload is still sent compressed only when that saves bytes, and only to a peer that
+    /// announced zstd. Not carried on the wire: the receiver only sees the `compressed` flag.
+    public var compressionLevel: Int?
 
-    public init(type: FrameType, payload: [UInt8]) {
+    public init(type: FrameType, payload: [UInt8], compressionLevel: Int? = nil) {
         self.type = type
         self.payload = payload
+        self.compressionLevel = compressionLevel
     }
 
     public var description: String { "WireFrame(type: \(type), \(payload.count) bytes)" }

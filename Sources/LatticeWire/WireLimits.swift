@@ -47,6 +47,10 @@ public enum WireLimits {
     /// the sync layer may pick a higher level per tenant when the link is the bottleneck.
     public static let compressionLevelDefault = 1
 
+    /// The highest zstd level a frame may ask for (`WireFrame.compressionLevel`): zstd's
+    /// highest regular level; the "ultra" levels above it need windows past the decoder's limit.
+    public static let compressionLevelMax = 19
+
     /// Payloads shorter than this are sent uncompressed without trying: a zstd frame has
     /// at least 9 bytes of overhead, so tiny payloads cannot get smaller.
     public static let compressionBytesMin = 64

@@ -14,6 +14,11 @@ public struct ZstdPayloadCompressor: PayloadCompressor {
         Zstd.compress(bytes, level: level)
     }
 
+    /// `level` clamped to zstd's regular levels (1 to `WireLimits.compressionLevelMax`).
+    public func compress(_ bytes: [UInt8], level: Int) -> [UInt8] {
+        Zstd.compress(bytes, level: min(max(level, 1), WireLimits.compressionLevelMax))
+    }
+
     public func decompress(_ bytes: [UInt8], outputBytesMax: Int) throws -> [UInt8] {
         try Zstd.decompress(bytes, outputBytesMax: outputBytesMax)
     }

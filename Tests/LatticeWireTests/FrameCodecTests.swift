@@ -78,6 +78,27 @@ import Testing
         #expect(try reassembler.append(packed) == [WireFrame(type: .ping, payload: repetitive)])
     }
 
+    @Test func encoder_usesTheFramesCompressionLevel_zeroSendsRaw() throws {
+        let zipping = FrameEncoder(compressor: ZstdPayloadCompressor())
+        // Text-like and long enough that zstd's levels differ.
+        var text: [UInt8] = []
+        var i = 0
+        while text.count < 60_000 {
+            text += Array("key-\(i * 7_919 % 5_000)=value-\(i * 104_729 % 300);".utf8)
+            i += 1
+        }
+        let raw = try zipping.encode(WireFrame(type: .sync, payload: text, compressionLevel: 0))
+        let fast = try zipping.encode(WireFrame(type: .sync, payload: text, compressionLevel: 1))
+        let strong = try zipping.encode(WireFrame(type: .sync, payload: text, compressionLevel: 19))
+        let byDefault = try zipping.encode(WireFrame(type: .sync, payload: text))
+        #expect(raw[2] == 0 && raw.count == text.count + FrameHeader.byteCount, "level 0 sends the payload as is")
+        #expect(fast[2] == FrameFlags.compressed.rawValue && strong[2] == FrameFlags.compressed.rawValue)
+        #expect(strong.count < fast.count, "level 19 (\(strong.count) B) packs tighter than level 1 (\(fast.count) B)")
+        #expect(byDefault == fast, "no level: the connection's default, \(WireLimits.compressionLevelDefault)")
+        var reassembler = FrameReassembler(decompressor: ZstdPayloadCompressor())
+        #expect(try reassembler.append(strong) == [WireFrame(type: .sync, payload: text)])
+    }
+
     @Test func prepare_skipsCompressionTrialsAfterIncompressibleSamples_doublingTheGap() throws {
         var encoder = FrameEncoder(compressor: ZstdPayloadCompressor())
         let random = WireFrame(type: .sync, payload: Random.bytesForTest(count: 65_536))

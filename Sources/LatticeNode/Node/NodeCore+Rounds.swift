@@ -41,8 +41,9 @@ extension NodeCore {
         guard beginApplying() else { return }
         while let directive = nextPendingDirective() {
             switch directive {
-            case let .startRound(peer, _, batchBytes, _, timeout):
+            case let .startRound(peer, _, batchBytes, compressionLevel, timeout):
                 engine.batchKeys = max(1, min(SyncLimits.batchKeysMax, batchBytes / Self.bytesPerKeyEstimate))
+                compressionLevels[peer] = compressionLevel
                 if links[peer] != nil {
                     _ = startEngineRound(peer, timeout: timeout, &step)
                 } else {

@@ -37,6 +37,9 @@ actor NodeCore {
     var nextRepairPeer = 0
     /// Durable pushes waiting for their peer's coalescing window.
     var pendingPushes: [String: [(tenant: String, delta: KeyDelta)]] = [:]
+    /// Per peer, the zstd level the scheduler chose for its latest round (from the link's
+    /// goodput: none on loopback-fast links, stronger on slow ones); frames to the peer use it.
+    var compressionLevels: [String: Int] = [:]
     var tickGeneration: UInt64 = 0
     var tickTask: Task<Void, Never>?
     var pendingDirectives: [SyncScheduler<String, String>.Directive] = []
@@ -164,7 +167,8 @@ actor NodeCore {
         guard let link = links[peer] else { return }
         stats[peer, default: PeerStats()].bytesOut += UInt64(payload.count)
         stats[peer, default: PeerStats()].messagesOut += 1
-        if case .dropped = link.outbound.yield(WireFrame(type: .sync, payload: payload)) {
+        let frame = WireFrame(type: .sync, payload: payload, compressionLevel: compressionLevels[peer])
+        if case .dropped = link.outbound.yield(frame) {
             logger.warning(
                 "peer is not reading fast enough; closing the connection (the next round resends what it lacks)",
                 metadata: ["peer": "\(NodeIdentity.short(peer))", "queued": "\(NodeLimits.outboundFramesQueuedMax)"]
