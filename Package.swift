@@ -44,11 +44,6 @@ let package = Package(
         // MARK: Pure modules
         .target(name: "LatticeCore", swiftSettings: strict),
         .target(name: "LatticeSync", dependencies: ["LatticeCore"], swiftSettings: strict),
-        .target(
-            name: "LatticeSimulation",
-            dependencies: ["LatticeCore", "LatticeSync", "LatticeWire"],
-            swiftSettings: strict
-        ),
 
         // MARK: Wrappers around the C libraries
         .target(name: "LatticeCrypto", dependencies: ["CSodium"], swiftSettings: strict),
@@ -83,6 +78,13 @@ let package = Package(
         .target(
             name: "LatticeWireFuzz",
             dependencies: ["LatticeWire", "LatticeCrypto"],
+            swiftSettings: strict
+        ),
+
+        // MARK: Simulation (no I/O; frames messages with the wire codec to count their bytes)
+        .target(
+            name: "LatticeSimulation",
+            dependencies: ["LatticeCore", "LatticeSync", "LatticeWire"],
             swiftSettings: strict
         ),
 

@@ -140,6 +140,9 @@ public struct Simulation {
     /// Adaptive scheduling: per node and peer, pushes held until the scheduler's coalescing
     /// window closes (`pushNow`), as `LatticeNode` holds them.
     var pendingPushes: [[Int: [(tenant: String, delta: KeyDelta)]]]
+    /// Adaptive scheduling: per node and peer, the zstd level of the scheduler's latest round
+    /// with it, which frames to the peer use, as in `LatticeNode`.
+    var compressionLevels: [[Int: Int]]
     /// Counts each frame's wire bytes (`Report.wireBytesSent`).
     var frames = FrameEncoder(compressor: ZstdPayloadCompressor())
     /// See `Report.counts`.
@@ -195,6 +198,7 @@ public struct Simulation {
         tickGeneration = Array(repeating: 0, count: n)
         rounds = Array(repeating: [:], count: n)
         pendingPushes = Array(repeating: [:], count: n)
+        compressionLevels = Array(repeating: [:], count: n)
         if case let .adaptive(preset) = options.scheduling {
             schedulers = (0..<n).map { _ in try! SyncScheduler<String, String>(preset: preset) }
         }

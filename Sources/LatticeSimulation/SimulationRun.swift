@@ -173,6 +173,7 @@ extension Simulation {
         engines[i].restart(firstRound: now << 16)
         rounds[i] = [:]
         pendingPushes[i] = [:]
+        compressionLevels[i] = [:]
     }
 
     private mutating func restart(_ i: Int) {
@@ -278,16 +279,18 @@ extension Simulation {
         let bytes = SyncCodec.encode(message)
         stats.messages += 1
         stats.bytes += bytes.count
-        if options.countsWireBytes { stats.wireBytes += wireBytes(bytes) }
+        if options.countsWireBytes { stats.wireBytes += wireBytes(bytes, level: compressionLevels[i][j]) }
         counts["bytes.\(message.kind)", default: 0] += bytes.count
         counts["messages.\(message.kind)", default: 0] += 1
         send(bytes, from: i, to: j)
     }
 
-    /// The bytes `payload` costs as a sync frame on a connection (`Report.wireBytesSent`).
-    private mutating func wireBytes(_ payload: [UInt8]) -> Int {
+    /// The bytes `payload` costs as a sync frame on a connection (`Report.wireBytesSent`),
+    /// compressed at `level` as the node would (nil: the connection's default).
+    private mutating func wireBytes(_ payload: [UInt8], level: Int?) -> Int {
         let overhead = 2 + WireLimits.transportTagBytes  // per transport message: length prefix and tag
-        guard let plaintexts = try? frames.plaintexts(for: WireFrame(type: .sync, payload: payload)) else {
+        let frame = WireFrame(type: .sync, payload: payload, compressionLevel: level)
+        guard let plaintexts = try? frames.plaintexts(for: frame) else {
             return payload.count + FrameHeader.byteCount + overhead
         }
         return plaintexts.reduce(0) { $0 + $1.count + overhead }
@@ -386,8 +389,9 @@ extension Simulation {
         while !pendingDirectives.isEmpty {
             let (node, directive) = pendingDirectives.removeFirst()
             switch directive {
-            case let .startRound(peer, reason, batchBytes, _, timeout):
+            case let .startRound(peer, reason, batchBytes, level, timeout):
                 counts["rounds: " + Self.reasonKind(reason), default: 0] += 1
+                compressionLevels[node][Self.index(peer)] = level
                 startScheduledRound(node, peer: peer, batchBytes, timeout)
             case .pushNow(let peer): flushPushes(from: node, to: Self.index(peer))
             case let .scheduleNextTick(after, _):
@@ -452,7 +456,10 @@ extension Simulation {
         guard !schedulers.isEmpty else { return }
         let change: SyncScheduler<String, String>.ConnectionChange = isUp ? .connected : .lost(reason: "link down")
         rounds[a][Self.name(b)] = nil
-        if !isUp { pendingPushes[a][b] = nil }  // the connection's queue goes with it
+        if !isUp {  // the connection's queue and level go with it
+            pendingPushes[a][b] = nil
+            compressionLevels[a][b] = nil
+        }
         apply(schedulers[a].connectionChanged(peer: Self.name(b), to: change, now: duration(now), using: &rng), at: a)
     }
 

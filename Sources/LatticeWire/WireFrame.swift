@@ -59,4 +59,13 @@ public struct WireFrame: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "WireFrame(type: \(type), \(payload.count) bytes)" }
+
+    /// Frames are equal when they carry the same type and payload: the compression level is
+    /// the sender's choice and never reaches the receiver.
+    public static func == (a: WireFrame, b: WireFrame) -> Bool { a.type == b.type && a.payload == b.payload }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type)
+        hasher.combine(payload)
+    }
 }

@@ -54,6 +54,22 @@ struct RepairSessionTests {
         #expect(outcome.aSends.isEmpty && outcome.bSends.isEmpty)
     }
 
+    @Test("splits stay balanced when the shortest bound sits at one end (each key a prefix of the next)")
+    func prefixChainKeys_stillSplitEvenly() throws {
+        // Neighbouring keys share more the further right they are, so the shortest bound of
+        // any range is at its left end: a cut free to go there would peel one key per level.
+        let n = 900
+        var hashes: [String: UInt64] = [:]
+        for i in 0..<n { hashes["k" + String(repeating: "x", count: i)] = UInt64(i + 1) * 0x9e37_79b9 }
+        var other = hashes
+        let changed = stride(from: 7, to: n, by: 15).map { "k" + String(repeating: "x", count: $0) }
+        for key in changed { other[key] = ~other[key]! }
+        let outcome = try RepairFixture.run(RepairFixture.index(hashes), RepairFixture.index(other))
+        #expect(Set(outcome.aSends) == Set(changed) && Set(outcome.bSends) == Set(changed))
+        // Balanced parts take 9 messages here; cuts allowed to drift to the left end took 23.
+        #expect(outcome.messages <= 14, "\(outcome.messages) messages")
+    }
+
     @Test("small message budgets are respected and still find every difference")
     func budgets_areRespected() async throws {
         await propertyCheck(count: 20, input: Gen<UInt64>.value()) { seed in

@@ -138,6 +138,33 @@ struct EnginePushesTests {
         #expect(eb.counters.pushesApplied == 1 && eb.counters.pushesDropped == 0)
     }
 
+    @Test("past deferredPushesMax held pushes are dropped and counted; the rest apply when the answer completes")
+    func heldPushes_areBounded() throws {
+        var (ea, eb) = SyncVectors.engines()
+        ea.batchKeys = 1
+        for i in 0..<2 {
+            _ = try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0))
+        }
+        let summary = SyncVectors.sent(eb.startRound(with: "a", now: 1))[0]
+        let batches = SyncVectors.sent(ea.receive(summary, from: "b"))
+        _ = eb.receive(batches[0], from: "a")
+        let extra = 3
+        var deltas: [KeyDelta] = []
+        for i in 0..<(SyncEngine.deferredPushesMax + extra) {
+            deltas.append(
+                try ea.write(tenant: SyncVectors.tenant, key: "p\(i % 50)", .increment(by: 1), at: SyncVectors.ts(1))
+                    .delta
+            )
+        }
+        for message in SyncMessage.coalescing(deltas.map { (SyncVectors.tenant, $0) }) {
+            _ = eb.receive(message, from: "a")
+        }
+        #expect(eb.counters.pushesDeferred == UInt64(SyncEngine.deferredPushesMax))
+        #expect(eb.counters.pushesDropped == UInt64(extra))
+        _ = eb.receive(batches[1], from: "a")
+        #expect(eb.counters.pushesApplied == UInt64(SyncEngine.deferredPushesMax))
+    }
+
     @Test("pushes held by a pull that is abandoned are dropped and counted; the next round carries them")
     func pushDuringAbandonedAnswer_isDropped() throws {
         var (ea, eb) = SyncVectors.engines()

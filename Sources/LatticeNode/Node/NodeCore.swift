@@ -277,6 +277,7 @@ actor NodeCore {
         guard let link = links[peer], link.connection == connection else { return }
         links[peer] = nil
         pendingPushes[peer] = nil
+        compressionLevels[peer] = nil
         stats[peer]?.lastError = reason
         engine.disconnected(peer)
         rounds[peer] = nil

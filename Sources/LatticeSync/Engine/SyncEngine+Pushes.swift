@@ -3,9 +3,12 @@ import LatticeCore
 // Eager pushes: applied at once, or held while a pull's answer is half received.
 extension SyncEngine {
     /// Pushes held per tenant while a pull's answer is half received (sync-v1 §2: a node must
-    /// not apply them then). Bounds that memory; past it pushes are dropped and the next round
-    /// with their sender carries them. 4,096 small deltas are about a megabyte.
+    /// not apply them then). With `deferredPushBytesMax`, bounds that memory; past either,
+    /// pushes are dropped (counted) and the next round with their sender carries them.
     public static let deferredPushesMax = 4_096
+    /// Encoded delta bytes held per tenant: one sync message's worth (a single delta may be
+    /// that large, so a count alone would not bound memory).
+    public static let deferredPushBytesMax = SyncLimits.messageBytesMax
 
     /// A `push`, or the deltas of a `pushes` message in order (one write permission check).
     mutating func receivePushes(_ tenant: String, _ deltas: [KeyDelta], from peer: String) -> [Output] {
@@ -20,8 +23,12 @@ extension SyncEngine {
         }
         guard tenants[tenant]!.receivingAnswer else { return applyPushes(tenant, admitted.map { (peer, $0) }) }
         for delta in admitted {
-            if deferredPushes[tenant, default: []].count < Self.deferredPushesMax {
+            let bytes = CRDTCodec.encode(delta.delta).count
+            if deferredPushes[tenant, default: []].count < Self.deferredPushesMax
+                && deferredPushBytes[tenant, default: 0] + bytes <= Self.deferredPushBytesMax
+            {
                 deferredPushes[tenant, default: []].append((peer, delta))
+                deferredPushBytes[tenant, default: 0] += bytes
                 counters.pushesDeferred += 1
             } else {
                 counters.pushesDropped += 1
@@ -32,6 +39,7 @@ extension SyncEngine {
 
     /// Applies the pushes held for `tenant` once its pull's answer is complete.
     mutating func applyDeferredPushes(_ tenant: String) -> [Output] {
+        deferredPushBytes[tenant] = nil
         guard let held = deferredPushes.removeValue(forKey: tenant) else { return [] }
         return applyPushes(tenant, held)
     }
@@ -44,7 +52,8 @@ extension SyncEngine {
         var ahead: [String: [ReplicaID: UInt64]] = [:]
         for (peer, delta) in pushes {
             guard tenants[tenant]!.apply(delta) else {
-                counters.pushesDropped += 1
+                // Held, it no longer passes admission (the dots it names grew past the limits).
+                counters.malformedRefused += 1
                 continue
             }
             counters.pushesApplied += 1

@@ -162,7 +162,7 @@ extension SyncEngine {
         }
         guard tenants[tenant]!.repairApply(entries) else {
             // A pull is half received; the next repair round finds these keys again.
-            counters.pushesDeferred += 1
+            counters.repairEntriesDropped += UInt64(entries.count)
             return []
         }
         counters.repairKeysJoined += UInt64(entries.count)

@@ -10,7 +10,7 @@ import LatticeCore
 /// | `startRound(with:now:)` | a `summary` per tenant the peer may read and write, unless that tenant is already pulling |
 /// | `receive(.summary)` from a peer that may read | the whole answer, in batches of `batchKeys` |
 /// | `receive(.batch)` of the current pull, from a peer that may write | `changed`; the last batch ends the pull |
-/// | `receive(.push)`, `receive(.pushes)` from a peer that may write | `changed`, or a deferral while a pull is half received |
+/// | `receive(.push)`, `receive(.pushes)` from a peer that may write | `changed`; held while a pull is half received |
 /// | `write(...)` | `push` to every connected peer that may read, and `changed` |
 /// | anything about a tenant the peer may not read | nothing at all (counted) |
 public struct SyncEngine: Sendable {
@@ -35,6 +35,8 @@ public struct SyncEngine: Sendable {
     /// Per tenant, pushes that arrived while a pull's answer was half received, with their
     /// senders: applied once the answer completes (see `SyncEngine+Pushes`).
     var deferredPushes: [String: [(peer: String, delta: KeyDelta)]] = [:]
+    /// Encoded delta bytes in `deferredPushes`, per tenant.
+    var deferredPushBytes: [String: Int] = [:]
     /// Digest repair sessions in progress, per (peer, tenant).
     var repairs: [RepairKey: RepairInProgress] = [:]
     var nextRepairSession: UInt64 = 1
@@ -131,8 +133,11 @@ public struct SyncEngine: Sendable {
     private mutating func abandonPull(_ tenant: String) {
         pulls[tenant] = nil
         tenants[tenant]?.abandonAnswer()
-        // Without the answer's marks they could not all apply; the next round carries them.
+        // The callers that abandon (a disconnect, a timeout, a crash) have no outputs to report
+        // changed keys with, so the node could not persist them: dropped, counted, and carried
+        // by the next round with their senders.
         counters.pushesDropped += UInt64(deferredPushes.removeValue(forKey: tenant)?.count ?? 0)
+        deferredPushBytes[tenant] = nil
     }
 
     // MARK: Rounds
@@ -320,9 +325,12 @@ public struct SyncCounters: Hashable, Sendable {
     public var pushesApplied: UInt64 = 0
     /// Pushes held while a pull's answer was half received (applied when it completes).
     public var pushesDeferred: UInt64 = 0
-    /// Pushes not applied: held past `SyncEngine.deferredPushesMax`, or held by a pull that
-    /// was abandoned. The next round with their sender carries them.
+    /// Pushes not applied: held past `SyncEngine.deferredPushesMax` or `deferredPushBytesMax`,
+    /// or held by a pull that was abandoned. The next round with their sender carries them.
     public var pushesDropped: UInt64 = 0
+    /// Repair entries dropped because a pull's answer was half received (the next repair
+    /// session finds those keys again).
+    public var repairEntriesDropped: UInt64 = 0
     public var writesRefused: UInt64 = 0
     public var unreadableTenantMessages: UInt64 = 0
     public var unsolicitedBatches: UInt64 = 0

@@ -34,6 +34,10 @@ public enum SyncCodec {
         case let .push(_, d):
             writePush(d, &w)
         case let .pushes(_, deltas):
+            precondition(
+                (1...SyncLimits.pushesPerMessageMax).contains(deltas.count),
+                "a pushes message carries 1 to \(SyncLimits.pushesPerMessageMax) deltas; use SyncMessage.coalescing"
+            )
             w.varint(deltas.count)
             for d in deltas { writePush(d, &w) }
         case let .refused(_, code, message):

@@ -219,7 +219,14 @@ public struct RepairSession: Sendable {
         var start = own.lowerBound
         for i in 1...parts {
             let ideal = own.lowerBound + own.count * i / parts
-            let end = i == parts ? ideal : cheapCut(near: ideal, within: (start + 1)...(own.upperBound - (parts - i)))
+            let end =
+                i == parts
+                ? ideal
+                : cheapCut(
+                    near: ideal,
+                    slack: own.count / parts / 2,
+                    within: (start + 1)...(own.upperBound - (parts - i))
+                )
             let bound: RepairBound =
                 i == parts ? upper : .key(separator(after: index.keys[end - 1], upTo: index.keys[end]))
             let part = start..<end
@@ -255,27 +262,29 @@ public struct RepairSession: Sendable {
         out.emit(upper, .fingerprint(wireFingerprint(p + 1..<own.upperBound)))
     }
 
-    /// A split position near `equal` (clamped into `allowed`) whose bound is short: among the
-    /// positions at most `cutSlackMax` or half of `allowed` away, the one whose keys either side
-    /// share the shortest prefix (the closest on ties), as prefix B-trees pick separators
-    /// (Bayer and Unterauer, 1977). Parts stay within a factor of about three of each other, and
-    /// a bound such as "user/0025" replaces "user/00249731": on structured keys this took
-    /// `lattice bench repair` from 7.8 to 5.7 KB at d = 100 (keys that look random have short
-    /// bounds anyway). *(local)*
-    private func cheapCut(near equal: Int, within allowed: ClosedRange<Int>) -> Int {
+    /// A split position near `equal` whose bound is short, as prefix B-trees pick separators
+    /// (Bayer and Unterauer, 1977): `equal` clamped into `allowed`, then among the positions of
+    /// `allowed` at most `min(slack, cutSlackMax)` away from it, the one whose keys either side
+    /// share the shortest prefix; the closest wins a tie, the lower of two equally close. With
+    /// `slack` half a part, every part keeps between half and one and a half of an equal share,
+    /// and a bound such as "user/0025" replaces "user/00249731". *(local)*
+    private func cheapCut(near equal: Int, slack: Int, within allowed: ClosedRange<Int>) -> Int {
         let ideal = min(max(equal, allowed.lowerBound), allowed.upperBound)
-        let slack = min(Self.cutSlackMax, (allowed.upperBound - allowed.lowerBound) / 2)
-        guard slack > 0 else { return ideal }
+        let reach = min(slack, Self.cutSlackMax)
+        guard reach > 0 else { return ideal }
         let keys = index.keys
         var best = ideal
         var bestShared = commonPrefixLength(keys[ideal - 1], keys[ideal])
-        for distance in 1...slack {
-            for q in [ideal - distance, ideal + distance] where allowed.contains(q) {
-                let shared = commonPrefixLength(keys[q - 1], keys[q])
-                if shared < bestShared {
-                    best = q
-                    bestShared = shared
-                }
+        for distance in 1...reach {
+            let below = ideal - distance
+            if below >= allowed.lowerBound {
+                let shared = commonPrefixLength(keys[below - 1], keys[below])
+                if shared < bestShared { (best, bestShared) = (below, shared) }
+            }
+            let above = ideal + distance
+            if above <= allowed.upperBound {
+                let shared = commonPrefixLength(keys[above - 1], keys[above])
+                if shared < bestShared { (best, bestShared) = (above, shared) }
             }
         }
         return best

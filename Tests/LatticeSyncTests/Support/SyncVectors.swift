@@ -114,7 +114,7 @@ enum SyncVectors {
     /// Messages a decoder must refuse, with the code the reference gives.
     static func invalid() -> [(name: String, bytes: [UInt8], code: String)] {
         let shop: [UInt8] = [4] + Array("shop".utf8)
-        // A push body: key "k", replica a, counter 1, then an empty-delta record placeholder.
+        // The start of a push body: key "k", replica a, counter 1 (no delta follows).
         let pushBody = [1, 0x6b] + a.bytes + [1]
         return [
             ("version 2", [2, 1] + shop + [1, 0], "unsupported"),
