@@ -73,6 +73,20 @@ struct SyncVectorTests {
 
 @Suite("Engine: coalesced pushes")
 struct EnginePushesTests {
+    /// Engines where b pulls `keys` keys from a in batches of one and has received only the
+    /// first batch: b's answer is half received. Returns the batches a sent.
+    func midAnswer(keys: Int) throws -> (SyncEngine, SyncEngine, [SyncMessage]) {
+        var (ea, eb) = SyncVectors.engines()
+        ea.batchKeys = 1
+        for i in 0..<keys {
+            _ = try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0))
+        }
+        let summary = SyncVectors.sent(eb.startRound(with: "a", now: 1))[0]
+        let batches = SyncVectors.sent(ea.receive(summary, from: "b"))
+        _ = eb.receive(batches[0], from: "a")
+        return (ea, eb, batches)
+    }
+
     @Test("a pushes message is applied in order, as its pushes one by one would be")
     func pushes_applyLikeSinglePushes() throws {
         var (ea, eb) = SyncVectors.engines()
@@ -117,15 +131,8 @@ struct EnginePushesTests {
 
     @Test("a push that arrives while a pull's answer is half received is applied when the answer completes")
     func pushDuringAnswer_isHeldThenApplied() throws {
-        var (ea, eb) = SyncVectors.engines()
-        ea.batchKeys = 1
-        for i in 0..<3 {
-            _ = try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0))
-        }
-        let summary = SyncVectors.sent(eb.startRound(with: "a", now: 1))[0]
-        let batches = SyncVectors.sent(ea.receive(summary, from: "b"))
+        var (ea, eb, batches) = try midAnswer(keys: 3)
         #expect(batches.count == 3)
-        _ = eb.receive(batches[0], from: "a")
         let late = try ea.write(tenant: SyncVectors.tenant, key: "late", .increment(by: 5), at: SyncVectors.ts(1))
         #expect(eb.receive(.push(tenant: SyncVectors.tenant, late.delta), from: "a").isEmpty)
         #expect(eb.value(tenant: SyncVectors.tenant, key: "late") == nil, "not applied mid-answer")
@@ -140,14 +147,7 @@ struct EnginePushesTests {
 
     @Test("past deferredPushesMax held pushes are dropped and counted; the rest apply when the answer completes")
     func heldPushes_areBounded() throws {
-        var (ea, eb) = SyncVectors.engines()
-        ea.batchKeys = 1
-        for i in 0..<2 {
-            _ = try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0))
-        }
-        let summary = SyncVectors.sent(eb.startRound(with: "a", now: 1))[0]
-        let batches = SyncVectors.sent(ea.receive(summary, from: "b"))
-        _ = eb.receive(batches[0], from: "a")
+        var (ea, eb, batches) = try midAnswer(keys: 2)
         let extra = 3
         var deltas: [KeyDelta] = []
         for i in 0..<(SyncEngine.deferredPushesMax + extra) {
@@ -167,14 +167,7 @@ struct EnginePushesTests {
 
     @Test("pushes held by a pull that is abandoned are dropped and counted; the next round carries them")
     func pushDuringAbandonedAnswer_isDropped() throws {
-        var (ea, eb) = SyncVectors.engines()
-        ea.batchKeys = 1
-        for i in 0..<3 {
-            _ = try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0))
-        }
-        let summary = SyncVectors.sent(eb.startRound(with: "a", now: 1))[0]
-        let batches = SyncVectors.sent(ea.receive(summary, from: "b"))
-        _ = eb.receive(batches[0], from: "a")
+        var (ea, eb, _) = try midAnswer(keys: 3)
         let late = try ea.write(tenant: SyncVectors.tenant, key: "late", .increment(by: 5), at: SyncVectors.ts(1))
         _ = eb.receive(.push(tenant: SyncVectors.tenant, late.delta), from: "a")
         eb.disconnected("a")
