@@ -193,6 +193,12 @@ public final class LatticeNode: Sendable {
         return Array(sorted.prefix(limit))
     }
 
+    /// What the sync engine has counted so far (pushes applied, held and dropped, keys sent and
+    /// received, refusals…): the numbers behind the node's `/metrics` sync families.
+    public var syncCounters: SyncCounters {
+        get async { await core.engine.counters }
+    }
+
     /// Every change to this node's data from now on, local or from peers, in the order applied.
     /// Each observer gets its own sequence; one that falls far behind loses the oldest changes.
     public func changes() -> AsyncStream<NodeChange> { core.changes.subscribe() }

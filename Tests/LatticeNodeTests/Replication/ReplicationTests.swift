@@ -1,6 +1,7 @@
 import Foundation
 import LatticeCore
 import LatticeNode
+import LatticeOps
 import LatticeStore
 import LatticeSync
 import Testing
@@ -51,6 +52,43 @@ struct ReplicationTests {
         #expect(row[4]?.map.fields.count == count)
         #expect(row[4]?.map.fields.values.allSatisfy { $0.counter.value == 5 } == true)
         for i in 0..<count { #expect(row[5 + i] == nil, "scratch-\(i) was cleared and must stay deleted") }
+    }
+
+    /// Writes made together while the peer is connected leave in one `pushes` message per
+    /// coalescing window, not one message each.
+    @Test("a burst of writes reaches a connected peer in fewer messages than writes")
+    func burstOfWrites_isCoalesced() async throws {
+        let cluster = try LocalCluster(count: 2)
+        defer { Task { await cluster.shutdown() } }
+        try await cluster.startAll()
+        @Sendable func peerField(_ node: Int, _ name: String) async -> JSONValue? {
+            guard case .array(let peers)? = await cluster.node(node).peersDocument()["peers"] else { return nil }
+            return peers.first?[name]
+        }
+        try await cluster.waitUntil("both nodes see each other connected") {
+            let states = [await peerField(0, "state"), await peerField(1, "state")]
+            return states.allSatisfy { $0?.stringValue == "connected" }
+        }
+        let writes = 200
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<writes {
+                group.addTask {
+                    try await cluster.node(0).write(tenant: "default", key: "burst-\(i % 10)", .increment(by: 1))
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await cluster.waitUntil("n2 has every write") {
+            var total: Int64 = 0
+            for i in 0..<10 {
+                total += try await cluster.node(1).value(tenant: "default", key: "burst-\(i)")?.counter.value ?? 0
+            }
+            return total == Int64(writes)
+        }
+        let applied = await cluster.node(1).syncCounters.pushesApplied
+        let messages = await peerField(1, "messages_in")?.intValue ?? 0
+        #expect(applied > 0, "the writes travelled as pushes")
+        #expect(messages < Int64(applied), "\(applied) pushes arrived in \(messages) messages")
     }
 
     /// A node stopped and restarted on the same data directory keeps its replica id and data,
