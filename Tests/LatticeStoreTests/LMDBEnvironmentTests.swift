@@ -128,3 +128,46 @@ import Glibc
         }
     }
 }
+
+/// Reads reuse a pooled snapshot only while it is the newest: a commit made after a read
+/// (through the writer thread or straight through LMDB) is always seen by the next read.
+@Suite struct PooledSnapshotTests {
+    @Test func aReadAfterACommit_seesIt_evenWhenTheSnapshotWasPooledLive() throws {
+        try LMDBEnvironmentTests.withDatabase { env, db in
+            for round in 0..<5 {
+                let key = [UInt8(round)]
+                #expect(try env.read { try $0.get(db, key).map(Array.init) } == nil)
+                #expect(env.idleLiveSnapshots == 1)
+                let txn = try env.beginWrite()  // not through the writer thread: nothing resets the pool
+                try txn.put(db, key, [UInt8(round), 1])
+                try txn.commit()
+                #expect(try env.read { try $0.get(db, key).map(Array.init) } == [UInt8(round), 1])
+            }
+        }
+    }
+
+    @Test func aGroupCommit_resetsTheIdleSnapshots_soTheyPinNoPages() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let store = try fixture.open()
+        defer { store.close() }
+        try await store.createTenant("t")
+        #expect(try store.get("k", tenant: "t") == nil)
+        #expect(store.environment.idleLiveSnapshots == 1)
+        try await store.put([7], forKey: "k", tenant: "t")
+        #expect(store.environment.idleLiveSnapshots == 0)
+        #expect(try store.get("k", tenant: "t") == [7])
+        #expect(try store.get("k", tenant: "t") == [7])
+        #expect(store.environment.idleLiveSnapshots == 1)
+    }
+
+    @Test func growingTheMap_resetsTheIdleSnapshots() throws {
+        try LMDBEnvironmentTests.withDatabase { env, db in
+            _ = try env.read { try $0.get(db, [1]) }
+            #expect(env.idleLiveSnapshots == 1)
+            try env.grow()
+            #expect(env.idleLiveSnapshots == 0)
+            #expect(try env.read { try $0.get(db, [1]) } == nil)
+        }
+    }
+}
