@@ -184,8 +184,13 @@ public final class Store: Sendable {
     // MARK: Single operations
 
     /// Stores `value` under `key` in `tenant`, sealed, and returns once it is durable.
+    ///
+    /// The record is hashed and sealed here, in the caller's task, so the writer thread (which
+    /// every write waits for) only stores it; it checks there that the tenant still has the
+    /// keys the record was sealed with.
     public func put(_ value: [UInt8], forKey key: String, tenant: String) async throws {
-        try await write { try $0.put(value, forKey: key, tenant: tenant) }
+        let record = try SealedRecord(value, forKey: key, keys: try tenantKeys(tenant))
+        try await write { try $0.put(record) }
     }
 
     /// Deletes `key` from `tenant`; returns whether it existed.

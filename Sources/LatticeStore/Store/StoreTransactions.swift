@@ -10,15 +10,14 @@ public struct StoreWriter {
 
     /// Stores `value` under `key` in `tenant`, sealed.
     public func put(_ value: [UInt8], forKey key: String, tenant: String) throws {
-        try Store.validate(key: key)
-        guard value.count <= StoreLimits.valueBytesMax else {
-            throw StoreError(
-                .limitExceeded,
-                "value for key '\(key.prefix(64))' is \(value.count) bytes; the limit is "
-                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax)"
-            )
-        }
-        try putRecord(.bytes, value, forKey: key, keys: try tenantKeys(tenant))
+        try put(try SealedRecord(value, forKey: key, keys: try tenantKeys(tenant)))
+    }
+
+    /// Stores a record sealed before the write began, if its tenant still has the same keys
+    /// (it may have been shredded, or shredded and created again, since).
+    func put(_ record: SealedRecord) throws {
+        guard try tenantKeys(record.keys.name) === record.keys else { throw store.unknownTenant(record.keys.name) }
+        try txn.put(store.tables.records, record.lmdbKey, record.sealed)
     }
 
     /// The value under `key` in `tenant`, or `nil`.
@@ -38,6 +37,29 @@ public struct StoreWriter {
         let lmdbKey = keys.recordKey(key)
         let plain = RecordPlaintext.encode(kind: kind, name: key, payload: payload)
         try txn.put(store.tables.records, lmdbKey, keys.seal(plain, table: .records, lmdbKey: lmdbKey))
+    }
+}
+
+/// A `bytes` record sealed for its slot, ready to store.
+struct SealedRecord: Sendable {
+    let keys: TenantKeys
+    let lmdbKey: [UInt8]
+    let sealed: [UInt8]
+
+    /// Checks the key and value against their limits and seals the record.
+    init(_ value: [UInt8], forKey key: String, keys: TenantKeys) throws(StoreError) {
+        try Store.validate(key: key)
+        guard value.count <= StoreLimits.valueBytesMax else {
+            throw StoreError(
+                .limitExceeded,
+                "value for key '\(key.prefix(64))' is \(value.count) bytes; the limit is "
+                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax)"
+            )
+        }
+        self.keys = keys
+        lmdbKey = keys.recordKey(key)
+        let plain = RecordPlaintext.encode(kind: .bytes, name: key, payload: value)
+        sealed = keys.seal(plain, table: .records, lmdbKey: lmdbKey)
     }
 }
 
