@@ -45,7 +45,11 @@ final class LMDBEnvironment: @unchecked Sendable {
     private(set) var mapBytes: Int
     /// Set under `resizeLock` held exclusively; read under it shared.
     private var isClosed = false
-    // Idle read transactions, guarded by `readerPoolLock`.
+    /// The most recently released read transaction (``PooledReader/bits``, 0 when empty), taken
+    /// and returned with one atomic exchange: a thread that reads over and over finds it here
+    /// and never takes `readerPoolLock`.
+    private let hotReader = Atomic<UInt>(0)
+    // Further idle read transactions, guarded by `readerPoolLock`.
     private var readerPool: [PooledReader] = []
     private let readerPoolLock = ConditionLock()
     private let readerPoolMax: Int
@@ -110,6 +114,7 @@ final class LMDBEnvironment: @unchecked Sendable {
         resizeLock.withExclusive {
             guard !isClosed else { return }
             isClosed = true
+            if let hot = PooledReader(bits: hotReader.exchange(0, ordering: .acquiring)) { mdb_txn_abort(hot.txn) }
             for reader in readerPoolLock.withLock({ readerPool }) { mdb_txn_abort(reader.txn) }
             readerPoolLock.withLock { readerPool.removeAll() }
             mdb_env_close(handle)
@@ -146,7 +151,8 @@ final class LMDBEnvironment: @unchecked Sendable {
     }
 
     private func takeReader() throws(StoreError) -> OpaquePointer {
-        if let reader = readerPoolLock.withLock({ readerPool.popLast() }) {
+        let hot = PooledReader(bits: hotReader.exchange(0, ordering: .acquiring))
+        if let reader = hot ?? readerPoolLock.withLock({ readerPool.popLast() }) {
             if reader.isLive {
                 if mdb_txn_id(reader.txn) == lastCommittedTransaction() { return reader.txn }
                 mdb_txn_reset(reader.txn)
@@ -165,12 +171,18 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Pools `txn` with its snapshot still open (see the type's documentation).
     private func releaseReader(_ txn: OpaquePointer) {
+        pool(PooledReader(txn: txn, isLive: true))
+    }
+
+    /// Keeps `reader` in the hot slot if it is free, else in the pool, else aborts it.
+    private func pool(_ reader: PooledReader) {
+        if hotReader.compareExchange(expected: 0, desired: reader.bits, ordering: .releasing).exchanged { return }
         let kept = readerPoolLock.withLock {
             guard readerPool.count < readerPoolMax else { return false }
-            readerPool.append(PooledReader(txn: txn, isLive: true))
+            readerPool.append(reader)
             return true
         }
-        if !kept { mdb_txn_abort(txn) }
+        if !kept { mdb_txn_abort(reader.txn) }
     }
 
     /// The id of the newest committed write transaction (by this process or another).
@@ -181,12 +193,22 @@ final class LMDBEnvironment: @unchecked Sendable {
     }
 
     /// Pooled read transactions that still hold a snapshot (for tests and diagnostics).
-    var idleLiveSnapshots: Int { readerPoolLock.withLock { readerPool.count(where: \.isLive) } }
+    var idleLiveSnapshots: Int {
+        let hot = PooledReader(bits: hotReader.load(ordering: .acquiring))?.isLive == true ? 1 : 0
+        return hot + readerPoolLock.withLock { readerPool.count(where: \.isLive) }
+    }
 
     /// Resets the pooled read transactions that still hold a snapshot, so they pin no pages a
     /// later commit frees (and none stays open across a map resize). The writer thread calls it
     /// after each commit; reads that are running keep their snapshots.
     func resetIdleSnapshots() {
+        if var hot = PooledReader(bits: hotReader.exchange(0, ordering: .acquiring)) {
+            if hot.isLive {
+                mdb_txn_reset(hot.txn)
+                hot.isLive = false
+            }
+            pool(hot)
+        }
         readerPoolLock.withLock {
             for i in readerPool.indices where readerPool[i].isLive {
                 mdb_txn_reset(readerPool[i].txn)
@@ -252,6 +274,21 @@ final class LMDBEnvironment: @unchecked Sendable {
 private struct PooledReader {
     let txn: OpaquePointer
     var isLive: Bool
+
+    init(txn: OpaquePointer, isLive: Bool) {
+        self.txn = txn
+        self.isLive = isLive
+    }
+
+    /// The transaction's address with bit 0 set when live (an `MDB_txn` is malloc-aligned).
+    var bits: UInt { UInt(bitPattern: Int(bitPattern: txn)) | (isLive ? 1 : 0) }
+
+    /// The reader `bits` describes, or `nil` for 0.
+    init?(bits: UInt) {
+        guard let txn = OpaquePointer(bitPattern: Int(bitPattern: bits & ~1)) else { return nil }
+        self.txn = txn
+        isLive = bits & 1 == 1
+    }
 }
 
 /// A named database inside an environment.
