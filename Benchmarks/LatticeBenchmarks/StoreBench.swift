@@ -41,6 +41,7 @@ enum StoreBench {
         mkdir(rawDir, 0o700)
         let raw = try RawLMDBBaseline(directory: rawDir, mapBytes: 4 << 30)
         let rawRate = Double(puts) / (try raw.batchedPuts(0..<puts, value: value, perTransaction: 1000))
+        guard try raw.entries() == puts else { throw BenchStoreError("raw baseline holds fewer than \(puts) keys") }
         let store = try openStore(root + "/store-put", root: root)
         defer { store.close() }
         let piped = try blocking { try await timedWrites(store, total: puts, window: storeWriteWindow, prefix: "p") }
@@ -74,6 +75,7 @@ enum StoreBench {
         mkdir(rawDir, 0o700)
         let raw = try RawLMDBBaseline(directory: rawDir, mapBytes: 4 << 30)
         _ = try raw.batchedPuts(0..<keys, value: value, perTransaction: 10_000)
+        guard try raw.entries() == keys else { throw BenchStoreError("raw baseline holds fewer than \(keys) keys") }
         let rawRate = Double(gets) / (try raw.randomGets(order))
         let store = try openStore(root + "/store-get", root: root)
         defer { store.close() }

@@ -22,6 +22,7 @@ public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
             case wrongMasterKey = "wrong_master_key"
             case keyFile = "key_file"
             case wrongKind = "wrong_kind"
+            case unsupportedFormat = "unsupported_format"
             case io = "io"
             case lmdb = "lmdb"
         }
@@ -55,6 +56,9 @@ public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let keyFile = Code(base: .keyFile)
         /// The record holds another kind of value (raw bytes versus CRDT state).
         public static let wrongKind = Code(base: .wrongKind)
+        /// The data directory was written in a store format this build does not read; the
+        /// message says which and what to do.
+        public static let unsupportedFormat = Code(base: .unsupportedFormat)
         /// The operating system refused a file operation.
         public static let io = Code(base: .io)
         /// Another LMDB error; the message carries LMDB's own text.

@@ -219,3 +219,28 @@ import Glibc
         #expect(records == 0)
     }
 }
+
+/// `Store.put` seals in the caller's task; the writer stores the record only if its tenant
+/// still has the keys it was sealed with.
+@Suite struct SealedBeforeQueueingTests {
+    @Test func aRecordSealedBeforeItsTenantWasShredded_isRefused_evenIfTheTenantWasCreatedAgain() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let store = try fixture.open()
+        defer { store.close() }
+        try await store.createTenant("t")
+        let early = try SealedRecord([1, 2, 3], forKey: "k", keys: try store.tenantKeys("t"))
+        try await store.write { try $0.put(early) }
+        #expect(try store.get("k", tenant: "t") == [1, 2, 3])
+        let late = try SealedRecord([4, 5, 6], forKey: "k", keys: try store.tenantKeys("t"))
+        try await store.shredTenant("t")
+        await #expect { try await store.write { try $0.put(late) } } throws: {
+            ($0 as? StoreError)?.code == .unknownTenant
+        }
+        try await store.createTenant("t")
+        await #expect { try await store.write { try $0.put(late) } } throws: {
+            ($0 as? StoreError)?.code == .unknownTenant
+        }
+        #expect(try store.get("k", tenant: "t") == nil)
+    }
+}

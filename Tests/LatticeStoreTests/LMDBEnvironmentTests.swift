@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+import Synchronization
 import Testing
 
 @testable import LatticeStore
@@ -126,5 +129,97 @@ import Glibc
                 return e?.code == .storeFull && e?.message.contains("2097152") == true
             }
         }
+    }
+}
+
+/// Reads reuse a pooled snapshot only while it is the newest: a commit made after a read
+/// (through the writer thread or straight through LMDB) is always seen by the next read.
+@Suite struct PooledSnapshotTests {
+    @Test func aReadAfterACommit_seesIt_evenWhenTheSnapshotWasPooledLive() throws {
+        try LMDBEnvironmentTests.withDatabase { env, db in
+            for round in 0..<5 {
+                let key = [UInt8(round)]
+                #expect(try env.read { try $0.get(db, key).map(Array.init) } == nil)
+                #expect(env.idleLiveSnapshots == 1)
+                let txn = try env.beginWrite()  // not through the writer thread: nothing resets the pool
+                try txn.put(db, key, [UInt8(round), 1])
+                try txn.commit()
+                #expect(try env.read { try $0.get(db, key).map(Array.init) } == [UInt8(round), 1])
+            }
+        }
+    }
+
+    @Test func aGroupCommit_resetsTheIdleSnapshots_soTheyPinNoPages() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let store = try fixture.open()
+        defer { store.close() }
+        try await store.createTenant("t")
+        #expect(try store.get("k", tenant: "t") == nil)
+        #expect(store.environment.idleLiveSnapshots == 1)
+        try await store.put([7], forKey: "k", tenant: "t")
+        #expect(store.environment.idleLiveSnapshots == 0)
+        #expect(try store.get("k", tenant: "t") == [7])
+        #expect(try store.get("k", tenant: "t") == [7])
+        #expect(store.environment.idleLiveSnapshots == 1)
+    }
+
+    @Test func growingTheMap_resetsTheIdleSnapshots() throws {
+        try LMDBEnvironmentTests.withDatabase { env, db in
+            _ = try env.read { try $0.get(db, [1]) }
+            #expect(env.idleLiveSnapshots == 1)
+            try env.grow()
+            #expect(env.idleLiveSnapshots == 0)
+            #expect(try env.read { try $0.get(db, [1]) } == nil)
+        }
+    }
+}
+
+/// Many threads reading while the writer commits: every thread's reads only move forward,
+/// and once a write is acknowledged every read sees it (the hot slot, the pool and the
+/// writer's resets hand read transactions between threads without losing one).
+@Suite struct ConcurrentSnapshotTests {
+    @Test func readsOnManyThreads_neverGoBackward_andSeeEveryAcknowledgedWrite() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        var config = StoreConfiguration()
+        config.durability = .relaxed(syncIntervalMs: 1000)  // commits, not fsyncs, are under test
+        let store = try fixture.open(config)
+        defer { store.close() }
+        try await store.createTenant("t")
+        try await store.put([0, 0], forKey: "k", tenant: "t")
+        let acknowledged = Atomic<Int>(0)
+        let failures = Mutex<[String]>([])
+        let writes = 100
+        // Threads of their own, not Dispatch's or the cooperative pool's: the readers block, and
+        // the writes' continuations must still find a thread to resume on.
+        let readersDone = DispatchGroup()
+        for thread in 0..<4 {
+            readersDone.enter()
+            Thread {
+                defer { readersDone.leave() }
+                var last = 0
+                while last < writes {
+                    let floor = acknowledged.load(ordering: .acquiring)
+                    guard let bytes = try? store.get("k", tenant: "t"), bytes.count == 2 else {
+                        failures.withLock { $0.append("thread \(thread): a read failed") }
+                        return
+                    }
+                    let seen = Int(bytes[0]) << 8 | Int(bytes[1])
+                    if seen < last || seen < floor {
+                        failures.withLock { $0.append("thread \(thread) saw \(seen) after \(last), floor \(floor)") }
+                        return
+                    }
+                    last = seen
+                    sched_yield()  // leaves the writer a core on small machines
+                }
+            }.start()
+        }
+        for i in 1...writes {
+            try await store.put([UInt8(i >> 8), UInt8(i & 0xff)], forKey: "k", tenant: "t")
+            acknowledged.store(i, ordering: .releasing)
+        }
+        await withCheckedContinuation { done in readersDone.notify(queue: .global()) { done.resume() } }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
     }
 }

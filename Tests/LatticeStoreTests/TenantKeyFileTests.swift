@@ -183,4 +183,24 @@ import Glibc
             _ = try fixture.open()
         } throws: { ($0 as? StoreError)?.message.contains("format 1") == true }
     }
+
+    /// Format 2 hashed key names with keyed BLAKE2b; format 3 reads no older directory.
+    @Test func aFormatTwoDirectory_isRefusedNamingTheDirectoryAndWhatToDo() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        do {
+            let store = try fixture.open()
+            defer { store.close() }
+            let txn = try store.environment.beginWrite()
+            try txn.put(store.tables.meta, Tables.formatKey, [2])
+            try txn.commit()
+        }
+        #expect {
+            _ = try fixture.open()
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .unsupportedFormat && error.message.contains(fixture.dataDirectory)
+                && error.message.contains("format 2") && error.message.contains("Move the directory aside")
+        }
+    }
 }

@@ -22,9 +22,14 @@ struct EnvironmentOptions: Sendable {
 /// One LMDB environment (a data directory holding `data.mdb` and `lock.mdb`).
 ///
 /// Read transactions use `MDB_NOTLS`, so any thread may run one; finished read transactions
-/// are reset and kept in a small pool, because `mdb_txn_renew` takes no lock while
-/// `mdb_txn_begin` locks the reader table. Write transactions are begun only by the store's
-/// writer thread. Growing the map takes ``resizeLock`` exclusively, because remapping moves
+/// are kept in a small pool, because `mdb_txn_renew` takes no lock while `mdb_txn_begin` locks
+/// the reader table. A pooled transaction stays live (its snapshot open) while no write has
+/// committed since it began: the next read then uses it as it is, skipping the renew, the reset
+/// and LMDB's lookup of each named database in a fresh snapshot. A read uses a live snapshot
+/// only if it is the newest committed one (its id equals the last committed transaction's), so
+/// a read never sees older data than a fresh snapshot would. The writer thread resets the idle
+/// live snapshots after each commit (``resetIdleSnapshots()``), so an idle pool never pins
+/// pages a commit freed. Write transactions are begun only by the store's writer thread. Growing the map takes ``resizeLock`` exclusively, because remapping moves
 /// the pages every live read points into; reads hold it shared.
 ///
 /// A process may open an environment only once: LMDB's locks are per process (POSIX `fcntl`
@@ -40,8 +45,12 @@ final class LMDBEnvironment: @unchecked Sendable {
     private(set) var mapBytes: Int
     /// Set under `resizeLock` held exclusively; read under it shared.
     private var isClosed = false
-    // Reset read transactions, guarded by `readerPoolLock`.
-    private var readerPool: [OpaquePointer] = []
+    /// The most recently released read transaction (``PooledReader/bits``, 0 when empty), taken
+    /// and returned with one atomic exchange: a thread that reads over and over finds it here
+    /// and never takes `readerPoolLock`.
+    private let hotReader = Atomic<UInt>(0)
+    // Further idle read transactions, guarded by `readerPoolLock`.
+    private var readerPool: [PooledReader] = []
     private let readerPoolLock = ConditionLock()
     private let readerPoolMax: Int
     private let identity: DirectoryIdentity
@@ -105,7 +114,8 @@ final class LMDBEnvironment: @unchecked Sendable {
         resizeLock.withExclusive {
             guard !isClosed else { return }
             isClosed = true
-            for txn in readerPoolLock.withLock({ readerPool }) { mdb_txn_abort(txn) }
+            if let hot = PooledReader(bits: hotReader.exchange(0, ordering: .acquiring)) { mdb_txn_abort(hot.txn) }
+            for reader in readerPoolLock.withLock({ readerPool }) { mdb_txn_abort(reader.txn) }
             readerPoolLock.withLock { readerPool.removeAll() }
             mdb_env_close(handle)
             _ = Self.openDirectories.withLock { $0.remove(identity) }
@@ -141,32 +151,76 @@ final class LMDBEnvironment: @unchecked Sendable {
     }
 
     private func takeReader() throws(StoreError) -> OpaquePointer {
-        if let txn = readerPoolLock.withLock({ readerPool.popLast() }) {
-            let rc = mdb_txn_renew(txn)
+        let hot = PooledReader(bits: hotReader.exchange(0, ordering: .acquiring))
+        if let reader = hot ?? readerPoolLock.withLock({ readerPool.popLast() }) {
+            if reader.isLive {
+                if mdb_txn_id(reader.txn) == lastCommittedTransaction() { return reader.txn }
+                mdb_txn_reset(reader.txn)
+            }
+            let rc = mdb_txn_renew(reader.txn)
             guard rc == 0 else {
-                mdb_txn_abort(txn)
+                mdb_txn_abort(reader.txn)
                 throw StoreError(lmdb: rc, "starting a read in \(path)")
             }
-            return txn
+            return reader.txn
         }
         var txn: OpaquePointer?
         try lmdbCheck(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn), "starting a read in \(path)")
         return txn!
     }
 
+    /// Pools `txn` with its snapshot still open (see the type's documentation).
     private func releaseReader(_ txn: OpaquePointer) {
-        mdb_txn_reset(txn)
+        pool(PooledReader(txn: txn, isLive: true))
+    }
+
+    /// Keeps `reader` in the hot slot if it is free, else in the pool, else aborts it.
+    private func pool(_ reader: PooledReader) {
+        if hotReader.compareExchange(expected: 0, desired: reader.bits, ordering: .releasing).exchanged { return }
         let kept = readerPoolLock.withLock {
             guard readerPool.count < readerPoolMax else { return false }
-            readerPool.append(txn)
+            readerPool.append(reader)
             return true
         }
-        if !kept { mdb_txn_abort(txn) }
+        if !kept { mdb_txn_abort(reader.txn) }
+    }
+
+    /// The id of the newest committed write transaction (by this process or another).
+    private func lastCommittedTransaction() -> Int {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        return info.me_last_txnid
+    }
+
+    /// Pooled read transactions that still hold a snapshot (for tests and diagnostics).
+    var idleLiveSnapshots: Int {
+        let hot = PooledReader(bits: hotReader.load(ordering: .acquiring))?.isLive == true ? 1 : 0
+        return hot + readerPoolLock.withLock { readerPool.count(where: \.isLive) }
+    }
+
+    /// Resets the pooled read transactions that still hold a snapshot, so they pin no pages a
+    /// later commit frees (and none stays open across a map resize). The writer thread calls it
+    /// after each commit; reads that are running keep their snapshots.
+    func resetIdleSnapshots() {
+        if var hot = PooledReader(bits: hotReader.exchange(0, ordering: .acquiring)) {
+            if hot.isLive {
+                mdb_txn_reset(hot.txn)
+                hot.isLive = false
+            }
+            pool(hot)
+        }
+        readerPoolLock.withLock {
+            for i in readerPool.indices where readerPool[i].isLive {
+                mdb_txn_reset(readerPool[i].txn)
+                readerPool[i].isLive = false
+            }
+        }
     }
 
     /// Another process grew the map: adopt its size (`mdb_env_set_mapsize(env, 0)`).
     private func adoptResizedMap() throws(StoreError) {
         try resizeLock.withExclusive { () throws(StoreError) in
+            resetIdleSnapshots()
             try lmdbCheck(mdb_env_set_mapsize(handle, 0), "adopting the grown map of \(path)")
             var info = MDB_envinfo()
             mdb_env_info(handle, &info)
@@ -201,6 +255,7 @@ final class LMDBEnvironment: @unchecked Sendable {
                 )
             }
             let next = min(mapBytesMax, mapBytes > mapBytesMax / 2 ? mapBytesMax : mapBytes * 2)
+            resetIdleSnapshots()  // LMDB resizes the map only with no transaction live in this process
             try lmdbCheck(mdb_env_set_mapsize(handle, next), "growing the map of \(path) to \(next) bytes")
             mapBytes = next
         }
@@ -212,6 +267,27 @@ final class LMDBEnvironment: @unchecked Sendable {
         let flags = create ? UInt32(MDB_CREATE) : 0
         try lmdbCheck(mdb_dbi_open(txn, name, flags, &dbi), "opening database '\(name)' in \(path)")
         return Database(dbi: dbi, name: name)
+    }
+}
+
+/// An idle read transaction: live (its snapshot still open) or reset.
+private struct PooledReader {
+    let txn: OpaquePointer
+    var isLive: Bool
+
+    init(txn: OpaquePointer, isLive: Bool) {
+        self.txn = txn
+        self.isLive = isLive
+    }
+
+    /// The transaction's address with bit 0 set when live (an `MDB_txn` is malloc-aligned).
+    var bits: UInt { UInt(bitPattern: Int(bitPattern: txn)) | (isLive ? 1 : 0) }
+
+    /// The reader `bits` describes, or `nil` for 0.
+    init?(bits: UInt) {
+        guard let txn = OpaquePointer(bitPattern: Int(bitPattern: bits & ~1)) else { return nil }
+        self.txn = txn
+        isLive = bits & 1 == 1
     }
 }
 

@@ -38,6 +38,13 @@ struct RecordPlaintext {
         let payload: Range<Int>
 
         init(_ bytes: [UInt8], what: @autoclosure () -> String) throws(StoreError) {
+            let header = bytes.withUnsafeBytes { raw in
+                Result { () throws(StoreError) in try Header(raw, what: what()) }
+            }
+            self = try header.get()
+        }
+
+        init(_ bytes: UnsafeRawBufferPointer, what: @autoclosure () -> String) throws(StoreError) {
             guard bytes.count >= 3, let kind = Kind(rawValue: bytes[0]) else {
                 throw StoreError(.corrupted, "\(what()) has an unknown record header")
             }

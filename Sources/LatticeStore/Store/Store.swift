@@ -12,16 +12,20 @@ import Synchronization
 ///
 /// | database       | key                                    | value                                      |
 /// |----------------|----------------------------------------|--------------------------------------------|
-/// | `meta`         | `format`                               | `02` (format version)                      |
+/// | `meta`         | `format`                               | `03` (format version)                      |
 /// |                | `master-check`                         | sealed(meta key, fixed text)               |
 /// |                | `purge/` tenant#                       | empty: a shredded tenant still to purge    |
 /// |                | `replica-id`                           | this directory's replica id (16 bytes)     |
-/// | `records`      | tenant# , BLAKE2b-128(name key, key)   | sealed(seal key, kind ‖ len ‖ key ‖ value) |
+/// | `records`      | tenant# , SipHash128(name key, key)    | sealed(seal key, kind ‖ len ‖ key ‖ value) |
 /// | `dots`         | tenant# , origin (16) , counter (8) ,  | empty (a key version entry; see            |
-/// |                | BLAKE2b-128(name key, key)             | ``ReplicaStore``)                          |
+/// |                | SipHash128(name key, key)              | ``ReplicaStore``)                          |
 /// | `tenant-state` | tenant# , slot (1 byte)                | sealed(seal key, state): slot 1 the causal |
 /// |                |                                        | context, slot 2 the repair digest, slot 3  |
 /// |                |                                        | the complete vector                        |
+///
+/// SipHash128 is SipHash-2-4 with a 128-bit output (``KeyedSipHash128``), a keyed PRF: the
+/// name key is secret, so the hashes reveal nothing about the names. A directory in another
+/// format is refused with `unsupportedFormat`, naming it and saying what to do.
 ///
 /// "sealed" is XChaCha20-Poly1305 with a random nonce: `nonce (24) | ciphertext | tag (16)`, and
 /// additional data `"lattice.at-rest.v1" | table id (1 byte) | the record's LMDB key`. Because
@@ -180,8 +184,13 @@ public final class Store: Sendable {
     // MARK: Single operations
 
     /// Stores `value` under `key` in `tenant`, sealed, and returns once it is durable.
+    ///
+    /// The record is hashed and sealed here, in the caller's task, so the writer thread (which
+    /// every write waits for) only stores it; it checks there that the tenant still has the
+    /// keys the record was sealed with.
     public func put(_ value: [UInt8], forKey key: String, tenant: String) async throws {
-        try await write { try $0.put(value, forKey: key, tenant: tenant) }
+        let record = try SealedRecord(value, forKey: key, keys: try tenantKeys(tenant))
+        try await write { try $0.put(record) }
     }
 
     /// Deletes `key` from `tenant`; returns whether it existed.

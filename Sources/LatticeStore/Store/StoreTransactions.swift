@@ -10,15 +10,14 @@ public struct StoreWriter {
 
     /// Stores `value` under `key` in `tenant`, sealed.
     public func put(_ value: [UInt8], forKey key: String, tenant: String) throws {
-        try Store.validate(key: key)
-        guard value.count <= StoreLimits.valueBytesMax else {
-            throw StoreError(
-                .limitExceeded,
-                "value for key '\(key.prefix(64))' is \(value.count) bytes; the limit is "
-                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax)"
-            )
-        }
-        try putRecord(.bytes, value, forKey: key, keys: try tenantKeys(tenant))
+        try put(try SealedRecord(value, forKey: key, keys: try tenantKeys(tenant)))
+    }
+
+    /// Stores a record sealed before the write began, if its tenant still has the same keys
+    /// (it may have been shredded, or shredded and created again, since).
+    func put(_ record: SealedRecord) throws {
+        guard try tenantKeys(record.keys.name) === record.keys else { throw store.unknownTenant(record.keys.name) }
+        try txn.put(store.tables.records, record.lmdbKey, record.sealed)
     }
 
     /// The value under `key` in `tenant`, or `nil`.
@@ -41,6 +40,29 @@ public struct StoreWriter {
     }
 }
 
+/// A `bytes` record sealed for its slot, ready to store.
+struct SealedRecord: Sendable {
+    let keys: TenantKeys
+    let lmdbKey: [UInt8]
+    let sealed: [UInt8]
+
+    /// Checks the key and value against their limits and seals the record.
+    init(_ value: [UInt8], forKey key: String, keys: TenantKeys) throws(StoreError) {
+        try Store.validate(key: key)
+        guard value.count <= StoreLimits.valueBytesMax else {
+            throw StoreError(
+                .limitExceeded,
+                "value for key '\(key.prefix(64))' is \(value.count) bytes; the limit is "
+                    + "StoreLimits.valueBytesMax = \(StoreLimits.valueBytesMax)"
+            )
+        }
+        self.keys = keys
+        lmdbKey = keys.recordKey(key)
+        let plain = RecordPlaintext.encode(kind: .bytes, name: key, payload: value)
+        sealed = keys.seal(plain, table: .records, lmdbKey: lmdbKey)
+    }
+}
+
 /// The store as one read snapshot sees it. Valid only inside the closure given to ``Store/read(_:)``.
 public struct StoreReader {
     let store: Store
@@ -57,8 +79,7 @@ public struct StoreReader {
     public func forEachKey(tenant: String, _ body: (String) throws -> Bool) throws {
         let keys = try store.tenantKeys(tenant)
         try txn.scan(store.tables.records, prefix: keys.prefix) { lmdbKey, sealed in
-            let key = Array(lmdbKey)
-            let plain = try keys.open(sealed, table: .records, lmdbKey: key, what: "a record of tenant '\(tenant)'")
+            let plain = try keys.open(sealed, table: .records, lmdbKey: lmdbKey, what: "a record of tenant '\(tenant)'")
             return try body(try RecordPlaintext.decode(plain, what: "a record of tenant '\(tenant)'").name)
         }
     }
@@ -83,48 +104,50 @@ extension Store {
         keys: TenantKeys,
         kind: RecordPlaintext.Kind
     ) throws -> ArraySlice<UInt8>? {
-        guard let (plain, payloadStart) = try openRecord(txn, key: key, keys: keys, kind: kind) else { return nil }
-        return plain[payloadStart...]
+        try withRecord(txn, key: key, keys: keys, kind: kind) { Array($0) }?[...]
     }
 
-    /// The value of `key`'s `bytes` record: decrypted once, the header then shifted out in
-    /// place, so a read allocates one array (a get is the store's hottest path).
+    /// The value of `key`'s `bytes` record (a get is the store's hottest path: the record is
+    /// decrypted straight from the page into a temporary buffer, and only the value is copied
+    /// out, into the one array a read allocates).
     func readValue(_ txn: some TransactionReading, key: String, keys: TenantKeys) throws -> [UInt8]? {
-        // One binding owns the array, so the shift happens in place rather than in a copy.
-        guard var record = try openRecord(txn, key: key, keys: keys, kind: .bytes) else { return nil }
-        record.plain.removeSubrange(..<record.payloadStart)
-        return record.plain
+        try withRecord(txn, key: key, keys: keys, kind: .bytes) { Array($0) }
     }
 
-    /// The decrypted record of `key` and where its payload starts.
-    private func openRecord(
+    /// Calls `body` with the payload of `key`'s record, decrypted into a temporary buffer that
+    /// is wiped afterwards; `nil` if there is no record.
+    private func withRecord<T>(
         _ txn: some TransactionReading,
         key: String,
         keys: TenantKeys,
-        kind: RecordPlaintext.Kind
-    ) throws -> (plain: [UInt8], payloadStart: Int)? {
-        let lmdbKey = keys.recordKey(key)
-        guard let sealed = try txn.get(tables.records, lmdbKey) else { return nil }
-        let what = { "record of key '\(key.prefix(64))' in tenant '\(keys.name)'" }
-        let plain = try keys.open(sealed, table: .records, lmdbKey: lmdbKey, what: what())
-        let record = try RecordPlaintext.Header(plain, what: what())
-        guard Self.bytes(plain, record.name, equal: key) else {
-            throw StoreError(.corrupted, "\(what()) holds another key's name (a key-hash collision); it cannot be read")
+        kind: RecordPlaintext.Kind,
+        _ body: (UnsafeRawBufferPointer) throws -> T
+    ) throws -> T? {
+        try keys.withRecordKey(key) { lmdbKey throws -> T? in
+            guard let sealed = try txn.get(tables.records, lmdbKey) else { return nil }
+            let what = { "record of key '\(key.prefix(64))' in tenant '\(keys.name)'" }
+            return try keys.withOpened(sealed, table: .records, lmdbKey: lmdbKey, what: what()) { plain in
+                let record = try RecordPlaintext.Header(plain, what: what())
+                guard Self.bytes(plain, record.name, equal: key) else {
+                    throw StoreError(
+                        .corrupted,
+                        "\(what()) holds another key's name (a key-hash collision); it cannot be read"
+                    )
+                }
+                guard record.kind == kind else {
+                    throw StoreError(.wrongKind, "\(what()) holds \(record.kind) data, not \(kind)")
+                }
+                return try body(UnsafeRawBufferPointer(rebasing: plain[record.payload]))
+            }
         }
-        guard record.kind == kind else {
-            throw StoreError(.wrongKind, "\(what()) holds \(record.kind) data, not \(kind)")
-        }
-        return (plain, record.payload.lowerBound)
     }
 
     /// Whether `bytes[range]` is the UTF-8 of `name` (one `memcmp`).
-    private static func bytes(_ bytes: [UInt8], _ range: Range<Int>, equal name: String) -> Bool {
+    private static func bytes(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>, equal name: String) -> Bool {
         var name = name
         return name.withUTF8 { utf8 in
             utf8.count == range.count
-                && bytes.withUnsafeBytes { raw in
-                    utf8.isEmpty || memcmp(raw.baseAddress! + range.lowerBound, utf8.baseAddress!, utf8.count) == 0
-                }
+                && (utf8.isEmpty || memcmp(raw.baseAddress! + range.lowerBound, utf8.baseAddress!, utf8.count) == 0)
         }
     }
 }

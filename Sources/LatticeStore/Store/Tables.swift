@@ -5,7 +5,8 @@ import LatticeCrypto
 struct Tables: Sendable {
     static let count = 4
     /// 2: tenants and their keys moved out of LMDB into the tenant key file (see ``TenantKeyFile``).
-    static let formatVersion: UInt8 = 2
+    /// 3: key names are hashed with SipHash-2-4-128 instead of keyed BLAKE2b-128 (see ``TenantKeys``).
+    static let formatVersion: UInt8 = 3
     static let formatKey = Array("format".utf8)
     static let masterCheckKey = Array("master-check".utf8)
     static let purgePrefix = Array("purge/".utf8)
@@ -79,12 +80,7 @@ struct Tables: Sendable {
         guard let format = try txn.get(tables.meta, formatKey), format.count == 1 else {
             throw StoreError(.corrupted, "data directory \(path) has no format version; it is damaged")
         }
-        guard format[0] == formatVersion else {
-            throw StoreError(
-                .corrupted,
-                "data directory \(path) has store format \(format[0]); this build reads format \(formatVersion)"
-            )
-        }
+        guard format[0] == formatVersion else { throw formatMismatch(format[0], path: path) }
         guard let check = try txn.get(tables.meta, masterCheckKey) else {
             throw StoreError(.corrupted, "data directory \(path) has no master key check; it is damaged")
         }
@@ -101,6 +97,24 @@ struct Tables: Sendable {
                     + "Nothing was written; use the key file this directory was created with"
             )
         }
+    }
+
+    /// The error for a directory written in another store format. Nothing converts between
+    /// formats (there is no deployed data in older ones): the directory must be moved aside.
+    static func formatMismatch(_ found: UInt8, path: String) -> StoreError {
+        if found < formatVersion {
+            return StoreError(
+                .unsupportedFormat,
+                "data directory \(path) was written in store format \(found), which this build cannot read "
+                    + "(it reads format \(formatVersion) only; no conversion exists). Move the directory aside "
+                    + "and start the node with an empty one: it fetches its data again from its peers"
+            )
+        }
+        return StoreError(
+            .unsupportedFormat,
+            "data directory \(path) was written in store format \(found) by a newer build; this build reads "
+                + "format \(formatVersion) only. Run the newer build on it"
+        )
     }
 }
 

@@ -299,6 +299,7 @@ extension GroupCommitWriter {
             }
             if relaxedSyncIntervalNs != nil && unsyncedSinceNs == nil { unsyncedSinceNs = monotonicNanoseconds() }
             groupCommits.add(1, ordering: .relaxed)
+            environment.resetIdleSnapshots()
             for action in group.afterCommit { action() }
             for job in pass.ran { job.complete(.success(())) }
             pending = rest
