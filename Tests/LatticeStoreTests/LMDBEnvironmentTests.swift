@@ -164,6 +164,20 @@ import Glibc
         #expect(store.environment.idleLiveSnapshots == 1)
     }
 
+    @Test func aReadThatOutlivesACommit_isPooledWithoutItsSnapshot() throws {
+        try LMDBEnvironmentTests.withDatabase { env, db in
+            try env.read { r in
+                #expect(try r.get(db, [1]) == nil)
+                let txn = try env.beginWrite()  // commits while the read still holds its snapshot
+                try txn.put(db, [1], [1])
+                try txn.commit()
+            }
+            #expect(env.idleLiveSnapshots == 0, "an outdated snapshot would pin the pages that commit freed")
+            #expect(try env.read { try $0.get(db, [1]).map(Array.init) } == [1])
+            #expect(env.idleLiveSnapshots == 1)
+        }
+    }
+
     @Test func growingTheMap_resetsTheIdleSnapshots() throws {
         try LMDBEnvironmentTests.withDatabase { env, db in
             _ = try env.read { try $0.get(db, [1]) }

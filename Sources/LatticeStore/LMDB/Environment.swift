@@ -169,8 +169,15 @@ final class LMDBEnvironment: @unchecked Sendable {
         return txn!
     }
 
-    /// Pools `txn` with its snapshot still open (see the type's documentation).
+    /// Pools `txn` with its snapshot still open while it is the newest (see the type's
+    /// documentation); an older one is reset first, so an idle snapshot never pins pages a
+    /// commit made while it was in use has freed (the writer's reset after that commit missed it).
     private func releaseReader(_ txn: OpaquePointer) {
+        guard mdb_txn_id(txn) == lastCommittedTransaction() else {
+            mdb_txn_reset(txn)
+            pool(PooledReader(txn: txn, isLive: false))
+            return
+        }
         pool(PooledReader(txn: txn, isLive: true))
     }
 

@@ -89,6 +89,7 @@ extension Store {
         for number in pending {
             var done = false
             while !done {
+                env.resetIdleSnapshots()  // so the purge can reuse the pages it frees
                 let txn = try env.beginWrite()
                 do {
                     let finished = try purgeStep(txn, tables, tenantNumber: number)

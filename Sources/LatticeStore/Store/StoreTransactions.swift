@@ -16,7 +16,13 @@ public struct StoreWriter {
     /// Stores a record sealed before the write began, if its tenant still has the same keys
     /// (it may have been shredded, or shredded and created again, since).
     func put(_ record: SealedRecord) throws {
-        guard try tenantKeys(record.keys.name) === record.keys else { throw store.unknownTenant(record.keys.name) }
+        guard try tenantKeys(record.keys.name) === record.keys else {
+            throw StoreError(
+                .unknownTenant,
+                "tenant '\(record.keys.name)' was shredded while this write waited to be stored; it was not "
+                    + "stored (write it again if the tenant was created again)"
+            )
+        }
         try txn.put(store.tables.records, record.lmdbKey, record.sealed)
     }
 

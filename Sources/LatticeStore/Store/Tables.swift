@@ -107,7 +107,8 @@ struct Tables: Sendable {
                 .unsupportedFormat,
                 "data directory \(path) was written in store format \(found), which this build cannot read "
                     + "(it reads format \(formatVersion) only; no conversion exists). Move the directory aside "
-                    + "and start the node with an empty one: it fetches its data again from its peers"
+                    + "and start the node with an empty one: it fetches its data again from its peers (tenant "
+                    + "keys live in the directory too, so a node that is the only holder of a tenant loses it)"
             )
         }
         return StoreError(
