@@ -72,10 +72,7 @@ public enum ChaChaPoly {
         Sodium.ensureInitialised()
         precondition(nonce.count == nonceBytes, "ChaCha20-Poly1305 IETF nonce must be 12 bytes")
         guard ciphertext.count >= tagBytes else {
-            throw CryptoError(
-                .authenticationFailed,
-                "ciphertext is \(ciphertext.count) bytes, shorter than the \(tagBytes)-byte tag"
-            )
+            throw shorterThanTag(ciphertext.count)
         }
         var out = [UInt8](repeating: 0, count: ciphertext.count - tagBytes)
         var outCount: UInt64 = 0
@@ -94,14 +91,18 @@ public enum ChaChaPoly {
                 )
             }
         }
-        guard rc == 0 else {
-            throw CryptoError(
-                .authenticationFailed,
-                "ChaCha20-Poly1305 tag did not verify: wrong key, wrong nonce, wrong associated data, or altered bytes"
-            )
-        }
+        guard rc == 0 else { throw tagDidNotVerify }
         return out
     }
+
+    static func shorterThanTag(_ count: Int) -> CryptoError {
+        CryptoError(.authenticationFailed, "ciphertext is \(count) bytes, shorter than the \(tagBytes)-byte tag")
+    }
+
+    static let tagDidNotVerify = CryptoError(
+        .authenticationFailed,
+        "ChaCha20-Poly1305 tag did not verify: wrong key, wrong nonce, wrong associated data, or altered bytes"
+    )
 
     static func checkKey(_ key: SecretBytes) throws(CryptoError) {
         guard key.count == keyBytes else {

@@ -59,10 +59,7 @@ extension ChaChaPoly {
     ) throws(CryptoError) {
         try checkKey(key)
         guard ciphertext.count >= tagBytes, let input = ciphertext.baseAddress else {
-            throw CryptoError(
-                .authenticationFailed,
-                "ciphertext is \(ciphertext.count) bytes, shorter than the \(tagBytes)-byte tag"
-            )
+            throw shorterThanTag(ciphertext.count)
         }
         let plaintextCount = ciphertext.count - tagBytes
         guard plaintext.count == plaintextCount else {
@@ -89,12 +86,7 @@ extension ChaChaPoly {
                 )
             }
         }
-        guard rc == 0 else {
-            throw CryptoError(
-                .authenticationFailed,
-                "ChaCha20-Poly1305 tag did not verify: wrong key, wrong nonce, wrong associated data, or altered bytes"
-            )
-        }
+        guard rc == 0 else { throw tagDidNotVerify }
     }
 
     /// Calls `body` with the 12-byte IETF nonce for Noise counter `n` (4 zero bytes, then `n`

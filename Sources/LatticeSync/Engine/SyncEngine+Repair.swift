@@ -86,7 +86,8 @@ extension SyncEngine {
             counters.unsolicitedBatches += 1
             return []
         } else {
-            // The peer starts a session (ours with it, if any, is superseded).
+            // The peer starts a session: it replaces our responder session with it for the
+            // tenant, if any; a session we started is separate and unaffected.
             do {
                 running = RepairInProgress(
                     id: id,
@@ -146,13 +147,9 @@ extension SyncEngine {
         return out
     }
 
-    mutating func receiveRepairEntries(
-        _ tenant: String,
-        session: UInt64,
-        _ entries: [RepairEntry],
-        last: Bool,
-        from peer: String
-    ) -> [Output] {
+    /// Joins a peer's repair entries. Their session id and `last` flag are not checked
+    /// (repair-v2 §10): entries join idempotently, so a late or unmatched transfer does no harm.
+    mutating func receiveRepairEntries(_ tenant: String, _ entries: [RepairEntry], from peer: String) -> [Output] {
         if let refusal = refuseWrite(tenant, from: peer) { return refusal }
         guard !entries.isEmpty else { return [] }
         let admission = Admission(replica, tenants[tenant]!.context)

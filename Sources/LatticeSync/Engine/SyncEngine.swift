@@ -72,10 +72,12 @@ public struct SyncEngine: Sendable {
     /// something time-derived), so a late batch for a pull from before a crash cannot
     /// match a new pull.
     public init(replica: ReplicaID, tenants: [String], peers: [PeerPolicy], firstRound: UInt64 = 1) {
-        self.replica = replica
-        nextRound = firstRound
-        self.tenants = Dictionary(uniqueKeysWithValues: tenants.map { ($0, TenantReplica(replica: replica)) })
-        self.peers = Dictionary(uniqueKeysWithValues: peers.map { ($0.id, PeerState(policy: $0)) })
+        self.init(
+            replica: replica,
+            restoring: Dictionary(uniqueKeysWithValues: tenants.map { ($0, TenantReplica(replica: replica)) }),
+            peers: peers,
+            firstRound: firstRound
+        )
     }
 
     /// An engine over replicas restored from storage (a node restarting with its data). Every
@@ -206,8 +208,8 @@ public struct SyncEngine: Sendable {
             counters.refusalsReceived += 1
             return []
         case let .repair(_, session, step): return receiveRepair(tenant, session: session, step, from: peer)
-        case let .repairEntries(_, session, entries, last):
-            return receiveRepairEntries(tenant, session: session, entries, last: last, from: peer)
+        case let .repairEntries(_, _, entries, _):
+            return receiveRepairEntries(tenant, entries, from: peer)
         }
     }
 

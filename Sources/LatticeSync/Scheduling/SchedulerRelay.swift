@@ -35,7 +35,7 @@ extension SyncScheduler {
             $0.value.unreachableSince == nil && $0.value.state == .connected && $0.value.consecutiveFailures == 0
         }
         guard !reachable.values.contains(where: { $0.inFlight != nil }) else { return }
-        let best = reachable.filter { $0.value.inFlight == nil }.min { Self.relaysFirst($0, $1) }
+        let best = reachable.min { Self.relaysFirst($0, $1) }
         guard let (peer, schedule) = best, schedule.nextRoundAt.map({ $0 > now }) ?? true else { return }
         let unreachable = peers.values.count(where: { $0.unreachableSince != nil })
         peers[peer]?.nextRoundAt = now
