@@ -173,6 +173,9 @@ final class TransportHandler: ChannelDuplexHandler {
                         + "(\(WireLimits.pingPayloadBytesMax))"
                 )
             }
+            // A peer that pings but does not read would grow the outbound buffer without bound:
+            // while the socket is full, its pings go unanswered (a pong is only a liveness hint).
+            guard context.channel.isWritable else { continue }
             try seal(WireFrame(type: .pong, payload: frame.payload), context: context, promise: nil)
             context.flush()
         }

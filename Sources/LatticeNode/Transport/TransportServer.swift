@@ -55,11 +55,17 @@ public final class TransportServer: Sendable {
                         child.close(promise: nil)
                         throw ChannelError.ioOnClosedChannel
                     }
-                    let connection = try PendingConnection.install(
-                        on: child,
-                        role: .responder,
-                        configuration: configuration
-                    )
+                    let connection: PendingConnection
+                    do {
+                        connection = try PendingConnection.install(
+                            on: child,
+                            role: .responder,
+                            configuration: configuration
+                        )
+                    } catch {
+                        pending.end()  // the slot taken above, or it would stay taken for good
+                        throw error
+                    }
                     connection.peer.whenComplete { _ in pending.end() }
                     return connection
                 }

@@ -108,12 +108,15 @@ public struct SyncEngine: Sendable {
     public mutating func disconnected(_ peer: String) {
         peers[peer]?.connected = false
         for (tenant, pull) in pulls where pull.peer == peer { abandonPull(tenant) }
+        // Its repair sessions cannot go on; each holds a digest index of the tenant.
+        repairs = repairs.filter { $0.key.peer != peer }
     }
 
     /// After a crash: every connection and pull is gone; data and vectors remain.
     public mutating func restart(firstRound: UInt64) {
         for id in peers.keys { peers[id]!.connected = false }
         for tenant in pulls.keys { abandonPull(tenant) }
+        repairs = [:]
         nextRound = max(nextRound, firstRound)
     }
 
