@@ -134,10 +134,3 @@ final class LatencyLog: Sendable {
     let visible = Mutex([Int: (count: Int, at: ContinuousClock.Instant)]())
     let local = Mutex([Double]())
 }
-
-extension Duration {
-    var benchSeconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-    }
-}

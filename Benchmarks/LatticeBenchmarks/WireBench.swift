@@ -109,7 +109,7 @@ enum WireBench {
             let elapsed = start.duration(to: clock.now)
             try await server.close()
             try await group.waitForAll()
-            return Double(frames * frameBytes) / seconds(elapsed)
+            return Double(frames * frameBytes) / elapsed.benchSeconds
         }
     }
 
@@ -153,13 +153,8 @@ enum WireBench {
             let elapsed = start.duration(to: clock.now)
             try await server.close()
             try await group.waitForAll()
-            return Double(count) / seconds(elapsed)
+            return Double(count) / elapsed.benchSeconds
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
 }
-
-/// Runs async work from the synchronous bench entry point.

@@ -302,7 +302,7 @@ extension Simulation {
     /// `SyncLimits.pushesPerMessageMax` are waiting.
     private mutating func queuePush(_ tenant: String, _ delta: KeyDelta, from i: Int, to j: Int) {
         pendingPushes[i][j, default: []].append((tenant, delta))
-        let coalescing = !schedulers.isEmpty && schedulers[i].snapshot(of: Self.name(j))?.state == .connected
+        let coalescing = !schedulers.isEmpty && schedulers[i].state(of: Self.name(j)) == .connected
         if !coalescing || pendingPushes[i][j]!.count >= SyncLimits.pushesPerMessageMax { flushPushes(from: i, to: j) }
     }
 

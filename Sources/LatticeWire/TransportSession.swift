@@ -2,8 +2,8 @@ import LatticeCrypto
 
 /// The established half of a connection: frames in, Noise transport messages out, and back.
 ///
-/// Each transport message is `u16 length (big-endian) | ciphertext`; `seal` returns the
-/// ciphertexts and the caller writes the prefix. Both directions call Noise `REKEY` after
+/// Each transport message is `u16 length (big-endian) | ciphertext`: `seal(_:into:)` writes both,
+/// encrypting in place (the array-returning `seal` leaves the prefix to the caller). Both directions call Noise `REKEY` after
 /// `rekeyMessagesMax` messages, counted independently by sender and receiver, so the two
 /// stay in lockstep without signalling (TCP keeps the order). A replayed, reordered or
 /// altered message fails to decrypt because its nonce or tag no longer matches.

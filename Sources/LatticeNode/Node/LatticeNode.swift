@@ -161,8 +161,9 @@ public final class LatticeNode: Sendable {
     // MARK: Data
 
     /// Applies `operation` to `key` and returns once the write is durable here. Throws
-    /// `NodeError` (`.rejected`) when the tenant is not served or the operation does not fit the
-    /// key's type, and the store's error when the write cannot be made durable.
+    /// `NodeError` — `.unknownTenant` when the tenant is not served, `.rejected` when the
+    /// operation does not fit the key's type, `.shutDown` after `shutdown()` — and the store's
+    /// error when the write cannot be made durable.
     public func write(tenant: String, key: String, _ operation: CRDTOperation) async throws {
         try checkOpen()
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
@@ -173,7 +174,7 @@ public final class LatticeNode: Sendable {
     /// The value of `key`, or `nil` when it is absent or deleted.
     public func value(tenant: String, key: String) async throws -> CRDTValue? {
         guard let found = await core.value(tenant: tenant, key: key) else {
-            throw NodeError(.unknownTenant, "tenant \(tenant.debugDescription) is not served by this node")
+            throw NodeError.unknownTenant(tenant)
         }
         return found
     }
@@ -186,7 +187,7 @@ public final class LatticeNode: Sendable {
         limit: Int = .max
     ) async throws -> [String] {
         guard let live = await core.liveKeys(tenant: tenant, prefix: prefix, after: after.map { Array($0.utf8) }) else {
-            throw NodeError(.unknownTenant, "tenant \(tenant.debugDescription) is not served by this node")
+            throw NodeError.unknownTenant(tenant)
         }
         // Sorted here, off the node's actor.
         let sorted = live.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

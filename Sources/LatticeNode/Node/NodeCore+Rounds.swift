@@ -66,7 +66,7 @@ extension NodeCore {
             pendingPushes[peer, default: []].append((tenant, delta))
         }
         for peer in Set(pushes.map(\.peer)) {
-            let coalescing = scheduler.snapshot(of: peer)?.state == .connected
+            let coalescing = scheduler.state(of: peer) == .connected
             if !coalescing || pendingPushes[peer, default: []].count >= NodeLimits.pushesCoalescedMax {
                 flushPushes(to: peer)
             }

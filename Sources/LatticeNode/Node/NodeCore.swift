@@ -223,7 +223,7 @@ actor NodeCore {
         _ step: inout NodeStep
     ) {
         guard engine.tenants[tenant] != nil else {
-            let error = NodeError(.unknownTenant, "tenant \(tenant.debugDescription) is not served by this node")
+            let error = NodeError.unknownTenant(tenant)
             step.replies.append(.init(reply: reply, outcome: .failure(error)))
             return
         }

@@ -25,4 +25,9 @@ public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+
+    /// `tenant` is not among the tenants this node serves.
+    static func unknownTenant(_ tenant: String) -> NodeError {
+        NodeError(.unknownTenant, "tenant \(tenant.debugDescription) is not served by this node")
+    }
 }

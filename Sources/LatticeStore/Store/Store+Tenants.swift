@@ -86,10 +86,10 @@ extension Store {
 
     /// Finishes purges a crash interrupted, before the store accepts writes.
     static func resumePurges(_ env: LMDBEnvironment, _ tables: Tables, _ pending: [UInt64]) throws {
+        env.resetIdleSnapshots()  // so the purge can reuse the pages it frees (no read runs until it ends)
         for number in pending {
             var done = false
             while !done {
-                env.resetIdleSnapshots()  // so the purge can reuse the pages it frees
                 let txn = try env.beginWrite()
                 do {
                     let finished = try purgeStep(txn, tables, tenantNumber: number)

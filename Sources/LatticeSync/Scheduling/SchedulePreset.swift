@@ -19,10 +19,13 @@ public struct SchedulePreset: Hashable, Sendable {
     public var tickDelayMax: Duration
     /// Wait between rounds to a peer that is still missing data.
     public var busyRoundDelay: Duration
-    /// Wait before the first anti-entropy round to a peer that is in sync; it doubles after each
-    /// round that finds the peer still in sync, up to ``idleRoundDelayMax``.
+    /// Wait before the first anti-entropy round to a peer that is in sync; it grows
+    /// (``SchedulePreset/idleRoundDelayGrowth``-fold) after each round that finds the peer
+    /// still in sync, up to ``idleRoundDelayMax``.
     public var idleRoundDelayInitial: Duration
-    /// Longest wait between anti-entropy rounds to an in-sync peer. At most ``tickDelayMax``.
+    /// Longest idle wait between anti-entropy rounds. With several in-sync peers the idle checks
+    /// are shared among them, so each one's wait may reach this times the number of peers. At
+    /// most ``tickDelayMax``.
     public var idleRoundDelayMax: Duration
     /// While a peer is unreachable its writes reach this node only through other peers: the
     /// scheduler pulls from the best connected peer this soon after the loss, and then at

@@ -111,6 +111,9 @@ where Peer: Hashable & Comparable & Sendable, Tenant: Hashable & Comparable & Se
     /// One peer's schedule, or `nil` for an unknown peer.
     public func snapshot(of peer: Peer) -> PeerScheduleSnapshot<Peer>? { peers[peer]?.snapshot(peer: peer) }
 
+    /// One peer's connection state, or `nil` for an unknown peer (cheaper than a snapshot).
+    public func state(of peer: Peer) -> PeerState? { peers[peer]?.state }
+
     /// `now`, never earlier than any time seen before.
     mutating func advance(to now: Duration) -> Duration {
         latestNow = max(latestNow, now)
