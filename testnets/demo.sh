@@ -15,7 +15,9 @@ cleanup
 rm -rf "$STATE"
 
 say "Starting three nodes (n1, n2, n3), every link through a local proxy"
-"$BIN" testnet up three-node --state "$STATE" | sed -n '1,6p'
+# Captured first: in a pipe, a failing `up` would not stop the script (sh has no pipefail).
+started=$("$BIN" testnet up three-node --state "$STATE")
+printf '%s\n' "$started" | sed -n '1,6p'
 
 say "n1: lattice put default greeting 'hello from n1'"
 "$BIN" put default greeting "hello from n1" --config "$STATE/n1/lattice.toml"

@@ -35,7 +35,7 @@ struct NodeClient {
             throw CommandFailure(.unreachable, "the request to the admin socket \(admin.socketPath) failed: \(error)")
         }
         guard (200..<300).contains(response.status) else {
-            throw CommandFailure(.nodeError, Self.errorMessage(of: response))
+            throw CommandFailure(.nodeError, response.errorMessage)
         }
         return response
     }
@@ -76,15 +76,6 @@ struct NodeClient {
             "cannot connect to the admin socket \(path) (\(origin)): \(reason). Start the node with `\(start)`,"
                 + " or point --socket or --config at a running node"
         )
-    }
-
-    /// The message of an admin error body (`{"error": {"code", "message"}}`, section 2.1),
-    /// or the raw body when the node sent something else.
-    static func errorMessage(of response: AdminClient.Response) -> String {
-        if let message = response.json?["error"]?["message"]?.stringValue {
-            return message
-        }
-        return response.errorMessage
     }
 }
 

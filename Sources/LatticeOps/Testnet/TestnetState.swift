@@ -82,6 +82,15 @@ extension TestnetState {
     /// Reads `STATE/testnet.json`.
     public static func load(from directory: String) throws(TestnetError) -> TestnetState {
         let path = file(in: directory)
+        // Sized before it is read, so a stray large file is refused without loading it.
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= fileBytesMax else {
+            throw TestnetError(
+                .invalidState,
+                "\(path) is over \(fileBytesMax) bytes: not a testnet state file written by `lattice testnet up`;"
+                    + " stop what it started by hand, remove \(directory) and run `lattice testnet up` again"
+            )
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TestnetError(
                 .notFound,
