@@ -11,7 +11,7 @@ import LatticeSync
 /// zstd level-3 stream; against those same compressed entries alone, the least a transfer
 /// of only the differences could cost (each direction is its own stream, so the baseline
 /// is two streams too). The ratio is therefore 1 + reconciliation / entries. Counts of
-/// ranges, fingerprints and item hashes show where the reconciliation bytes go. Time:
+/// ranges, syndromes and found positions show where the reconciliation bytes go. Time:
 /// reconciliation on both sides (every message encoded and decoded) plus encoding the
 /// entries. Building the digest indexes is reported apart: a store keeps them up to date.
 extension BenchSuite {
@@ -147,8 +147,8 @@ struct RepairBench {
         emit(BenchMeasurement(name: "repair.reconcile-bytes.\(tag)", value: Double(result.wireBytes), unit: "bytes"))
         emit(BenchMeasurement(name: "repair.reconcile-raw.\(tag)", value: Double(result.rawBytes), unit: "bytes"))
         emit(BenchMeasurement(name: "repair.ranges.\(tag)", value: Double(result.ranges), unit: "ranges"))
-        emit(BenchMeasurement(name: "repair.fingerprints.\(tag)", value: Double(result.fingerprints), unit: "ranges"))
-        emit(BenchMeasurement(name: "repair.items.\(tag)", value: Double(result.items), unit: "hashes"))
+        emit(BenchMeasurement(name: "repair.syndromes.\(tag)", value: Double(result.syndromes), unit: "syndromes"))
+        emit(BenchMeasurement(name: "repair.found.\(tag)", value: Double(result.found), unit: "positions"))
         emit(BenchMeasurement(name: "repair.messages.\(tag)", value: Double(result.messages), unit: "messages"))
         emit(BenchMeasurement(name: "repair.time.\(tag)", value: seconds, unit: "s"))
         emit(BenchMeasurement(name: "repair.index-build.\(tag)", value: indexSeconds, unit: "s"))
@@ -162,23 +162,24 @@ struct RepairBench {
         var wireBytes = 0
         var messages = 0
         var ranges = 0
-        var fingerprints = 0
-        var items = 0
+        var syndromes = 0
+        var found = 0
 
         mutating func count(_ message: RepairMessage, encoded bytes: [UInt8]) {
             rawBytes += bytes.count
             wireBytes += min(bytes.count, Zstd.compress(bytes, level: 3).count)
             messages += 1
             ranges += message.ranges.count
-            items += message.itemCount
-            fingerprints += message.ranges.count { if case .fingerprint = $0.payload { true } else { false } }
+            syndromes += message.syndromeCount
+            found += message.foundCount
         }
     }
 
-    /// Both sides of one session, every message through its wire encoding.
+    /// Both sides of one session (session id 1 salts the item ids), every message through its
+    /// wire encoding.
     func reconcile(_ a: DigestIndex, _ b: DigestIndex) throws -> Reconciliation {
-        var initiator = try RepairSession(index: a)
-        var responder = try RepairSession(index: b)
+        var initiator = try RepairSession(index: a, session: 1)
+        var responder = try RepairSession(index: b, session: 1)
         var out = Reconciliation()
         var next: RepairMessage? = try initiator.start()
         var toResponder = true

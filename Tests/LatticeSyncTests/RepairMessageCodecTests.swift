@@ -7,14 +7,17 @@ import Testing
 struct RepairMessageCodecTests {
     static func sample() -> RepairMessage {
         RepairMessage(ranges: [
-            RepairRange(upperBound: .key(Array("apple".utf8)), payload: .fingerprint(0x0102_0304_0506_0708)),
-            RepairRange(upperBound: .key(Array("apricot".utf8)), payload: .skip),
-            RepairRange(upperBound: .key(Array("b".utf8)), payload: .items([1, 2, 3])),
             RepairRange(
-                upperBound: .key(Array("bz".utf8)),
-                payload: .need([true, false, false, true, false, false, false, false, true])
+                upperBound: .key(Array("apple".utf8)),
+                payload: .sketch(first: 0, syndromes: [0x0102_0304, 7])
             ),
-            RepairRange(upperBound: .infinity, payload: .items([])),
+            RepairRange(upperBound: .key(Array("apricot".utf8)), payload: .skip),
+            RepairRange(upperBound: .key(Array("b".utf8)), payload: .more(first: 2, count: 5)),
+            RepairRange(upperBound: .key(Array("bz".utf8)), payload: .found([0, 3, 4, 200])),
+            RepairRange(
+                upperBound: .infinity,
+                payload: .strata(items: 1_000, capacity: 2, levels: [[1, 2], [0, 0xffff_ffff]])
+            ),
         ])
     }
 
@@ -62,55 +65,55 @@ struct RepairMessageCodecTests {
     }
 
     @Test func invalidMessages_throwNamedCodes() {
-        Self.expectCode(.malformed, [3, 0], "unknown version")
-        Self.expectCode(.malformed, [2, 0, 0], "trailing bytes")
-        Self.expectCode(.limitExceeded, [2, 0xff, 0xff, 0x7f], "range count over the limit")
-        // Bounds "b" then "a": not increasing (1-byte fingerprints 5).
-        Self.expectCode(.malformed, [2, 2, 1, 0, 1, 0x62, 5, 1, 0, 1, 0x61, 5], "bounds out of order")
-        Self.expectCode(.malformed, [2, 1, 0, 0, 0], "empty first bound")
-        // "apple" then "apz" written as 1 shared byte + "pz": the encoder shares 2 bytes.
-        Self.expectCode(
-            .malformed,
-            [2, 2, 1, 0, 5, 0x61, 0x70, 0x70, 0x6c, 0x65, 5, 1, 1, 2, 0x70, 0x7a, 5],
-            "a bound sharing fewer bytes with the previous one than it could"
-        )
-        Self.expectCode(.malformed, [2, 1, 0, 0, 1, 0x61], "trailing skip")
-        Self.expectCode(.malformed, [2, 2, 0x80, 0x80], "a range after infinity")
-        Self.expectCode(.malformed, [2, 1, 0xa1, 5], "unknown tag bits")
-        Self.expectCode(.malformed, [2, 1, 0x84], "a hash width on a skip")
-        Self.expectCode(.malformed, [2, 1, 0x85, 1, 0], "a fingerprint wider than its value")
-        Self.expectCode(.malformed, [2, 1, 0x86, 2, 1, 0, 2, 0], "items wider than their largest")
-        Self.expectCode(.malformed, [2, 1, 0x86, 0], "empty items with a hash width")
-        Self.expectCode(.malformed, [2, 1, 0x83, 3, 0xff], "need bits past the bitmap length")
-        Self.expectCode(.limitExceeded, [2, 1, 0x82, 0x81, 0x02], "items in a range over the limit")
-        Self.expectCode(.limitExceeded, [2, 1, 0x83, 0x81, 0x02], "need bits over the limit")
-        Self.expectCode(.malformed, [2, 1, 0x82, 5, 0, 0], "item count larger than the input")
+        Self.expectCode(.malformed, [2, 0], "unknown version")
+        Self.expectCode(.malformed, [3, 0, 0], "trailing bytes")
+        Self.expectCode(.limitExceeded, [3, 0xff, 0xff, 0x7f], "range count over the limit")
+        // Bounds "b" then "a": not increasing (more 0, 1).
+        Self.expectCode(.malformed, [3, 2, 3, 0, 1, 0x62, 0, 1, 3, 0, 1, 0x61, 0, 1], "bounds out of order")
+        Self.expectCode(.malformed, [3, 1, 3, 0, 0, 0, 1], "empty first bound")
+        Self.expectCode(.malformed, [3, 1, 0, 0, 1, 0x61], "trailing skip")
+        Self.expectCode(.malformed, [3, 2, 0x80, 0x80], "a range after infinity")
+        Self.expectCode(.malformed, [3, 1, 0x85], "unknown payload kind")
+        Self.expectCode(.malformed, [3, 1, 0x8b, 0, 1], "unknown tag bits")
+        Self.expectCode(.malformed, [3, 1, 0x83, 0, 0], "more of no syndromes")
+        Self.expectCode(.limitExceeded, [3, 1, 0x83, 0xff, 0x01, 2], "more past the largest sketch")
+        Self.expectCode(.limitExceeded, [3, 1, 0x82, 0, 0x81, 0x02], "a sketch over 256 syndromes")
+        Self.expectCode(.malformed, [3, 1, 0x82, 0, 2, 1, 2, 3, 4], "sketch syndromes past the end")
+        Self.expectCode(.limitExceeded, [3, 1, 0x81, 5, 0x41, 1], "strata capacity over 64")
+        Self.expectCode(.limitExceeded, [3, 1, 0x81, 5, 1, 33], "strata over 32 levels")
+        Self.expectCode(.malformed, [3, 1, 0x84, 0, 0], "found with no positions")
+        Self.expectCode(.malformed, [3, 1, 0x84, 1, 0, 0x02], "found padding bits set")
+        Self.expectCode(.malformed, [3, 1, 0x84, 1, 1, 0x00], "found with a rice parameter that is not canonical")
+        Self.expectCode(.malformed, [3, 1, 0x84, 1, 32, 0x00], "found rice parameter over 31")
     }
 
-    @Test("hashes take the fewest bytes that hold the range's largest")
-    func hashWidths_areMinimal() throws {
-        let m = RepairMessage(ranges: [
-            RepairRange(upperBound: .key([0x61]), payload: .fingerprint(0x1234)),
-            RepairRange(upperBound: .key([0x62]), payload: .items([1, 0xff_ffff])),
-            RepairRange(upperBound: .infinity, payload: .fingerprint(0)),
-        ])
+    @Test("found positions are Rice coded: gaps in unary quotient and r low bits, least significant bit first")
+    func foundPositions_areRiceCoded() throws {
+        // 4 positions, last 200: r = floor(log2(201 / 4)) = 5. Gaps 0, 2, 0, 195.
+        let m = RepairMessage(ranges: [RepairRange(upperBound: .infinity, payload: .found([0, 3, 4, 200]))])
         let bytes = m.encoded()
-        #expect(bytes == [2, 3, 0x05, 0, 1, 0x61, 0x34, 0x12, 0x0a, 0, 1, 0x62, 2, 1, 0, 0, 0xff, 0xff, 0xff, 0x81, 0])
+        // In stream order: gap 0 = 0 00000; gap 2 = 0 01000; gap 0 = 0 00000; gap 195 = 6·32 + 3 =
+        // 111111 0 11000; 30 bits, two zero bits of padding.
+        #expect(bytes == [3, 1, 0x84, 4, 5, 0x00, 0x01, 0xfc, 0x06])
         #expect(try RepairMessage(decoding: bytes) == m)
     }
 
-    @Test func itemsPerMessage_areBounded() {
+    @Test func syndromesPerMessage_areBounded() {
         var w = ByteWriter()
         w.byte(RepairMessage.formatVersion)
-        let perRange = RepairLimits.rangeItemsMax
-        let ranges = RepairLimits.itemsPerMessageMax / perRange + 1
+        let ranges = RepairLimits.syndromesPerMessageMax / RepairLimits.sketchCapacityMax + 1
         w.varint(ranges)
+        var previous: [UInt8] = []
         for i in 0..<ranges {
-            w.byte(2)  // items of 1-byte hashes
-            w.varint(0)  // shares nothing with the previous bound
-            w.lengthPrefixed([UInt8(i)] + [1])
-            w.varint(perRange)
-            for _ in 0..<perRange { w.byte(7) }
+            let bound = [UInt8(i >> 8), UInt8(i & 0xff), 1]
+            let shared = zip(previous, bound).prefix { $0 == $1 }.count
+            w.byte(2)  // sketch
+            w.varint(shared)
+            w.lengthPrefixed(bound[shared...])
+            previous = bound
+            w.varint(0)
+            w.varint(RepairLimits.sketchCapacityMax)
+            for _ in 0..<(4 * RepairLimits.sketchCapacityMax) { w.byte(7) }
         }
         let error = #expect(throws: RepairError.self) { try RepairMessage(decoding: w.bytes) }
         #expect(error?.code == .limitExceeded)

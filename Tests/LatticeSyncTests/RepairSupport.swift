@@ -60,7 +60,8 @@ enum RepairFixture {
         var bytes = 0
         var messages = 0
         var maxRanges = 0
-        var maxItems = 0
+        var maxSyndromes = 0
+        var syndromes = 0
     }
 
     /// Runs a whole session, every message through its wire encoding (checked to decode
@@ -68,10 +69,11 @@ enum RepairFixture {
     static func run(
         _ a: DigestIndex,
         _ b: DigestIndex,
-        options: RepairSession.Options = .init()
+        options: RepairSession.Options = .init(),
+        session: UInt64 = 1
     ) throws -> Outcome {
-        var initiator = try RepairSession(index: a, options: options)
-        var responder = try RepairSession(index: b, options: options)
+        var initiator = try RepairSession(index: a, session: session, options: options)
+        var responder = try RepairSession(index: b, session: session, options: options)
         var outcome = Outcome(aSends: [], bSends: [])
         var next: RepairMessage? = try initiator.start()
         var toResponder = true
@@ -82,7 +84,8 @@ enum RepairFixture {
             outcome.bytes += bytes.count
             outcome.messages += 1
             outcome.maxRanges = max(outcome.maxRanges, message.ranges.count)
-            outcome.maxItems = max(outcome.maxItems, message.itemCount)
+            outcome.maxSyndromes = max(outcome.maxSyndromes, message.syndromeCount)
+            outcome.syndromes += message.syndromeCount
             next = toResponder ? try responder.receive(decoded) : try initiator.receive(decoded)
             toResponder.toggle()
         }

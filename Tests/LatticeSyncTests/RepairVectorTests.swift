@@ -1,14 +1,15 @@
 import Foundation
 import LatticeCore
-import LatticeSync
 import Testing
 
-/// `Protocols/vectors/repair-v2.json` against this build, and the formulas of
-/// `Protocols/repair-v2.md` recomputed from the specification's words rather than taken
+@testable import LatticeSync
+
+/// `Protocols/vectors/repair-v3.json` against this build, and the formulas of
+/// `Protocols/repair-v3.md` recomputed from the specification's words rather than taken
 /// from the implementation.
 @Suite("Repair vectors")
 struct RepairVectorTests {
-    @Test("Protocols/vectors/repair-v2.json is exactly what this build produces")
+    @Test("Protocols/vectors/repair-v3.json is exactly what this build produces")
     func publishedVectors_matchThisBuild() throws {
         let rendered = try RepairVectors.render()
         let published = try String(contentsOfFile: RepairVectors.path, encoding: .utf8)
@@ -37,13 +38,17 @@ struct RepairVectorTests {
         }
     }
 
-    @Test("state hash, item hash, locator and fingerprint follow the formulas of repair-v2.md")
+    @Test("state hash, item hash, session id and stratum follow the formulas of repair-v3.md")
     func digests_followTheSpecifiedFormulas() throws {
         let replica = try RepairVectors.replica()
         let index = DigestIndex(replica)
-        let p = RepairVectors.prime
-        var low: UInt64 = 0
-        var high: UInt64 = 0
+        let session = try RepairSession(index: index, session: RepairVectors.sessionID)
+        // "lattice-repair-3" as two little-endian words; the first XORed with the session id.
+        let key = Array("lattice-repair-3".utf8)
+        func word(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+            bytes.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        }
+        let hasher = SipHash24(k0: word(key[0..<8]) ^ RepairVectors.sessionID, k1: word(key[8..<16]))
         for (position, keyBytes) in index.keys.enumerated() {
             let state = replica.keys[String(decoding: keyBytes, as: UTF8.self)]!
             let stateInput = CRDTCodec.encode(state.value) + CRDTCodec.encode(CausalContext(vector: state.version))
@@ -52,21 +57,36 @@ struct RepairVectorTests {
             let littleEndian = (0..<8).map { UInt8(truncatingIfNeeded: stateHash >> (8 * UInt64($0))) }
             let itemHash = SipHash24.repair.hash([UInt8(keyBytes.count)] + keyBytes + littleEndian)
             #expect(itemHash == index.itemHashes[position])
-            let v = itemHash % p
-            let locator = SipHash24.repair.hash([0xff] + keyBytes) % p
-            low = (low + v) % p
-            high = (high + locator * v) % p
-            #expect(index.fingerprint(0..<position + 1) == low | high << 24, "prefix through \(position)")
+            let h = hasher.hash((0..<8).map { UInt8(truncatingIfNeeded: itemHash >> (8 * UInt64($0))) })
+            let id = UInt32(truncatingIfNeeded: h)
+            #expect(session.ids[position] == (id == 0 ? 1 : id))
+            #expect(Int(session.strata[position]) == UInt32(truncatingIfNeeded: h >> 32).leadingZeroBitCount)
         }
         #expect(index.count == 3, "apple, kiwi and the tombstone pear")
     }
 
-    @Test("the published session finds exactly the keys that differ, in four messages")
+    @Test("the published sketch holds the odd power sums of its elements")
+    func publishedSketch_isTheOddPowerSums() {
+        var sketch = PinSketch(capacity: 4)
+        for x in RepairVectors.sketchElements { sketch.add(x) }
+        var expected = [UInt32](repeating: 0, count: 4)
+        for x in RepairVectors.sketchElements {
+            for i in 0..<4 {
+                var p: UInt32 = 1
+                for _ in 0..<(2 * i + 1) { p = RepairSketchTests.slowMultiply(p, x) }
+                expected[i] ^= p
+            }
+        }
+        #expect(sketch.syndromes == expected)
+        #expect(sketch.decode().map(Set.init) == Set(RepairVectors.sketchElements))
+    }
+
+    @Test("the published session finds exactly the keys that differ, from the strata, in three messages")
     func publishedSession_findsTheDifferences() throws {
         let run = try RepairVectors.transcript()
         #expect(run.a == ["k05", "k12"])
         #expect(run.b == ["k05", "k17a"])
-        #expect(run.messages.map(\.from) == ["a", "b", "a", "b"])
+        #expect(run.messages.map(\.from) == ["a", "b", "a"])
         #expect(run.messages.last?.message == .done)
     }
 

@@ -26,8 +26,8 @@ enum RepairSessionID {
 
 // Digest repair (`Protocols/sync-v1.md` §5): a slower round that finds what vectors cannot see
 // (a record lost or damaged on disk, a replica restored with vectors ahead of its data) by
-// range-based set reconciliation over (key, state hash), then exchanges exactly the states that
-// differ. Cost grows with the number of differences, not with the number of keys.
+// set reconciliation over (key, state hash) with sketches from which the difference is read
+// back (`RepairSession`), then exchanges exactly the states that differ. Cost grows with the number of differences, not with the number of keys.
 //
 // Permissions: a peer takes part only for tenants it may read and write; the responder answers
 // only a peer that may read; entries are joined only from a peer that may write.
@@ -44,10 +44,10 @@ extension SyncEngine {
             let key = RepairKey(peer: peer, tenant: tenant, ours: true)
             if let running = repairs[key], now < running.startedAt + Self.repairTimeoutMilliseconds { continue }
             do {
-                var session = try RepairSession(index: DigestIndex(tenants[tenant]!))
-                let first = try session.start()
                 let id = nextRepairSession & ~RepairSessionID.responderFlag
                 nextRepairSession += 1
+                var session = try RepairSession(index: DigestIndex(tenants[tenant]!), session: id)
+                let first = try session.start()
                 repairs[key] = RepairInProgress(id: id, session: session, startedAt: now)
                 counters.repairsStarted += 1
                 out.append(.send(to: peer, .repair(tenant: tenant, session: id, first)))
@@ -91,7 +91,7 @@ extension SyncEngine {
             do {
                 running = RepairInProgress(
                     id: id,
-                    session: try RepairSession(index: DigestIndex(tenants[tenant]!)),
+                    session: try RepairSession(index: DigestIndex(tenants[tenant]!), session: id),
                     startedAt: 0
                 )
             } catch {
@@ -148,7 +148,7 @@ extension SyncEngine {
     }
 
     /// Joins a peer's repair entries. Their session id and `last` flag are not checked
-    /// (repair-v2 §10): entries join idempotently, so a late or unmatched transfer does no harm.
+    /// (repair-v3 §10): entries join idempotently, so a late or unmatched transfer does no harm.
     mutating func receiveRepairEntries(_ tenant: String, _ entries: [RepairEntry], from peer: String) -> [Output] {
         if let refusal = refuseWrite(tenant, from: peer) { return refusal }
         guard !entries.isEmpty else { return [] }

@@ -15,7 +15,7 @@ public enum SyncMessage: Hashable, Sendable {
     case push(tenant: String, KeyDelta)
     /// A write or request from the peer was refused (only for tenants it may read).
     case refused(tenant: String, code: String, message: String)
-    /// One step of digest repair session `session` (range-based set reconciliation over
+    /// One step of digest repair session `session` (set reconciliation with sketches over
     /// (key, state hash); see `RepairSession`). The initiator picks the session id.
     case repair(tenant: String, session: UInt64, RepairMessage)
     /// States a finished repair session found the peer lacks or holds differently, each with

@@ -1,30 +1,26 @@
 import LatticeCore
 
-/// One message of range-based set reconciliation: consecutive ranges that partition the
-/// key space in bytewise order. The first range starts at the smallest key (the empty
-/// string); each next range starts where the previous one ended; everything after the
-/// last listed range is implicitly skipped. An empty message means "done".
+/// One message of digest repair, version 3: consecutive ranges that partition the key space
+/// in bytewise order, each with what the sender says about it. The first range starts at the
+/// smallest key (the empty string); each next range starts where the previous one ended;
+/// everything after the last listed range is implicitly skipped. An empty message means
+/// "done".
 ///
-/// Wire format (version 2):
+/// Wire format (version 3):
 /// ```
-/// message     = version(0x02) rangeCount:varint range*
-/// range       = tag:u8 [bound] payload          ; tag bits 0-1: payload kind,
-///                                               ; bits 2-4: hash width W minus 1,
-///                                               ; bit 7: upper bound is infinity (no bound)
-/// bound       = shared:varint suffixLength:varint suffix
-///               ; the first `shared` bytes of the previous bound (all they have in
-///               ; common), then `suffix`
-/// payload     = skip: nothing | fingerprint: uW LE
-///             | items: count:varint (uW LE)*count | need: bits:varint bytes[(bits+7)/8]
+/// message  = version(0x03) rangeCount:varint range*
+/// range    = tag:u8 [bound] payload     ; tag bits 0-2: payload kind, bit 7: the upper
+///                                       ; bound is infinity (no bound field), bits 3-6 zero
+/// bound    = shared:varint suffixLength:varint suffix
+/// payload  = skip: nothing
+///          | strata: items:varint capacity:varint levels:varint (u32 LE)*(levels·capacity)
+///          | sketch: first:varint count:varint (u32 LE)*count
+///          | more: first:varint count:varint
+///          | found: count:varint rice:u8 bits[...]
 /// ```
-/// W (1 to 8 bytes) is the fewest bytes that hold the range's largest hash, 1 for skip,
-/// need and empty items. Bounds are strictly increasing and at most
-/// `CoreLimits.keyBytesMax` bytes; infinity only on the last range; tag bits 5-6 are
-/// zero; no two adjacent skips and no trailing skip (one encoding per message); unused
-/// bitmap bits are zero. Version 2 added W (version 1 always sent 8-byte hashes).
-/// Normative specification: `Protocols/repair-v2.md`.
+/// Normative specification: `Protocols/repair-v3.md`.
 public struct RepairMessage: Hashable, Sendable {
-    public static let formatVersion: UInt8 = 2
+    public static let formatVersion: UInt8 = 3
 
     public var ranges: [RepairRange]
 
@@ -34,10 +30,15 @@ public struct RepairMessage: Hashable, Sendable {
     public static let done = RepairMessage(ranges: [])
     public var isDone: Bool { ranges.isEmpty }
 
-    /// Item hashes carried, for limit checks.
-    public var itemCount: Int {
+    /// Sketch syndromes carried (strata and sketches), for limit checks and accounting.
+    public var syndromeCount: Int {
+        ranges.reduce(0) { n, r in n + r.payload.syndromeCount }
+    }
+
+    /// Positions carried in `found` payloads.
+    public var foundCount: Int {
         ranges.reduce(0) { n, r in
-            if case .items(let h) = r.payload { return n + h.count }
+            if case .found(let p) = r.payload { return n + p.count }
             return n
         }
     }
@@ -54,22 +55,34 @@ public struct RepairRange: Hashable, Sendable {
     }
 
     public enum Payload: Hashable, Sendable {
-        /// Nothing to do here (equal, or already resolved).
+        /// Nothing to do here.
         case skip
-        /// The sender's fingerprint of its items in the range.
-        case fingerprint(UInt64)
-        /// The sender's item hashes in the range, in key order.
-        case items([UInt64])
-        /// Answers `items`: bit i set means the receiver of this message must send the
-        /// i-th item it listed for this range (the peer does not have it).
-        case need([Bool])
+        /// A difference estimator: the sender holds `items` items in the range; level `j`
+        /// is the sketch (`capacity` syndromes) of its items of stratum `j`.
+        case strata(items: UInt64, capacity: Int, levels: [[UInt32]])
+        /// Syndromes `first ..< first + syndromes.count` of the sender's sketch of the range.
+        case sketch(first: Int, syndromes: [UInt32])
+        /// Asks for syndromes `first ..< first + count` of the receiver's sketch of the range.
+        case more(first: Int, count: Int)
+        /// The receiver's items at these positions of its items in the range, ordered by
+        /// session item id, are ones the sender lacks: strictly increasing.
+        case found([Int])
 
         var tag: UInt8 {
             switch self {
             case .skip: 0
-            case .fingerprint: 1
-            case .items: 2
-            case .need: 3
+            case .strata: 1
+            case .sketch: 2
+            case .more: 3
+            case .found: 4
+            }
+        }
+
+        var syndromeCount: Int {
+            switch self {
+            case .strata(_, let capacity, let levels): capacity * levels.count
+            case .sketch(_, let s): s.count
+            case .skip, .more, .found: 0
             }
         }
     }

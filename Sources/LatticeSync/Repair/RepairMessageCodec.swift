@@ -2,51 +2,59 @@ import LatticeCore
 
 extension RepairMessage {
     static let infinityFlag: UInt8 = 0x80
-    /// Tag bits 2-4 hold the byte width of the range's hashes, minus one.
-    static let widthShift: UInt8 = 2
-    static let widthMask: UInt8 = 0x1c
+    static let kindMask: UInt8 = 0x07
 
     /// The wire encoding (see the type's documentation).
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 16 + ranges.count * 10)
+        var w = ByteWriter(capacity: 16 + ranges.count * 8 + syndromeCount * 4)
         w.byte(Self.formatVersion)
         w.varint(ranges.count)
         var previous: [UInt8] = []
         for r in ranges {
-            let width = r.payload.hashWidth
-            let tag = r.payload.tag | UInt8(width - 1) << Self.widthShift
             switch r.upperBound {
             case .infinity:
-                w.byte(tag | Self.infinityFlag)
+                w.byte(r.payload.tag | Self.infinityFlag)
             case .key(let bound):
-                w.byte(tag)
+                w.byte(r.payload.tag)
                 let shared = commonPrefixLength(previous, bound)
                 w.varint(shared)
                 w.lengthPrefixed(bound[shared...])
                 previous = bound
             }
-            encodePayload(r.payload, width: width, &w)
+            encodePayload(r.payload, &w)
         }
         return w.bytes
     }
 
-    private func encodePayload(_ p: RepairRange.Payload, width: Int, _ w: inout ByteWriter) {
+    private func encodePayload(_ p: RepairRange.Payload, _ w: inout ByteWriter) {
         switch p {
         case .skip: break
-        case .fingerprint(let f): w.littleEndian(f, width: width)
-        case .items(let hashes):
-            w.varint(hashes.count)
-            for h in hashes { w.littleEndian(h, width: width) }
-        case .need(let bits):
-            w.varint(bits.count)
-            var byte: UInt8 = 0
-            for (i, b) in bits.enumerated() {
-                if b { byte |= 1 << UInt8(i % 8) }
-                if i % 8 == 7 || i == bits.count - 1 {
-                    w.byte(byte)
-                    byte = 0
-                }
+        case .strata(let items, let capacity, let levels):
+            w.varint(items)
+            w.varint(capacity)
+            w.varint(levels.count)
+            for level in levels { for s in level { w.u32(s) } }
+        case .sketch(let first, let syndromes):
+            w.varint(first)
+            w.varint(syndromes.count)
+            for s in syndromes { w.u32(s) }
+        case .more(let first, let count):
+            w.varint(first)
+            w.varint(count)
+        case .found(let positions):
+            w.varint(positions.count)
+            let rice = RiceCode.parameter(positions)
+            w.byte(UInt8(rice))
+            var bits = BitWriter()
+            var previous = -1
+            for p in positions {
+                let gap = UInt64(p - previous - 1)
+                for _ in 0..<(gap >> UInt64(rice)) { bits.append(true) }
+                bits.append(false)
+                for i in 0..<rice { bits.append(gap >> UInt64(i) & 1 == 1) }
+                previous = p
             }
+            w.raw(bits.bytes)
         }
     }
 
@@ -78,12 +86,14 @@ private struct RangeDecoder {
     var previous: [UInt8] = []
     var sawInfinity = false
     var previousWasSkip = false
-    var items = 0
+    var syndromes = 0
+    var found = 0
 
     mutating func next(_ r: inout ByteReader) throws(CodecError) -> RepairRange {
         let tag = try r.byte("range tag")
         guard !sawInfinity else { throw r.error(.malformed, "a range follows the infinity bound") }
-        guard tag & ~(RepairMessage.infinityFlag | RepairMessage.widthMask | 3) == 0 else {
+        guard tag & ~(RepairMessage.infinityFlag | RepairMessage.kindMask) == 0, tag & RepairMessage.kindMask <= 4
+        else {
             throw r.error(.malformed, "range tag \(tag)")
         }
         let bound: RepairBound
@@ -93,11 +103,7 @@ private struct RangeDecoder {
         } else {
             bound = .key(try nextBound(&r))
         }
-        let width = Int((tag & RepairMessage.widthMask) >> RepairMessage.widthShift) + 1
-        let payload = try decodePayload(tag & 3, width: width, &r)
-        guard payload.hashWidth == width else {
-            throw r.error(.malformed, "hash width \(width) is not the least that holds the range's hashes")
-        }
+        let payload = try decodePayload(tag & RepairMessage.kindMask, &r)
         if payload == .skip && previousWasSkip { throw r.error(.malformed, "two adjacent skip ranges") }
         previousWasSkip = payload == .skip
         return RepairRange(upperBound: bound, payload: payload)
@@ -119,37 +125,149 @@ private struct RangeDecoder {
         return bound
     }
 
-    mutating func decodePayload(
-        _ kind: UInt8,
-        width: Int,
-        _ r: inout ByteReader
-    ) throws(CodecError) -> RepairRange.Payload {
+    /// Counts `n` more syndromes against the message limit, before they are read.
+    mutating func addSyndromes(_ n: Int, _ r: inout ByteReader) throws(CodecError) {
+        syndromes += n
+        guard syndromes <= RepairLimits.syndromesPerMessageMax else {
+            throw r.error(.limitExceeded, "message has over \(RepairLimits.syndromesPerMessageMax) syndromes")
+        }
+        guard r.remaining >= 4 * n else { throw r.error(.truncated, "\(n) syndromes past the end of the message") }
+    }
+
+    mutating func decodePayload(_ kind: UInt8, _ r: inout ByteReader) throws(CodecError) -> RepairRange.Payload {
         switch kind {
-        case 0: return .skip
-        case 1: return .fingerprint(try r.littleEndian(width: width, "fingerprint"))
+        case 0:
+            return .skip
+        case 1:
+            let items = try r.varint("strata item count")
+            let capacity = try r.varint("strata capacity")
+            guard (1...UInt64(RepairLimits.strataCapacityMax)).contains(capacity) else {
+                throw r.error(
+                    .limitExceeded,
+                    "strata capacity \(capacity) is not in 1...\(RepairLimits.strataCapacityMax)"
+                )
+            }
+            let levels = try r.varint("strata levels")
+            guard (1...UInt64(RepairLimits.strataLevelsMax)).contains(levels) else {
+                throw r.error(.limitExceeded, "strata levels \(levels) is not in 1...\(RepairLimits.strataLevelsMax)")
+            }
+            try addSyndromes(Int(capacity * levels), &r)
+            var out: [[UInt32]] = []
+            for _ in 0..<levels {
+                var level: [UInt32] = []
+                level.reserveCapacity(Int(capacity))
+                for _ in 0..<capacity { level.append(try r.u32("strata syndrome")) }
+                out.append(level)
+            }
+            return .strata(items: items, capacity: Int(capacity), levels: out)
         case 2:
-            let n = try r.count("range item count", max: RepairLimits.rangeItemsMax, minimumItemBytes: width)
-            items += n
-            guard items <= RepairLimits.itemsPerMessageMax else {
-                throw r.error(.limitExceeded, "message has over \(RepairLimits.itemsPerMessageMax) items")
-            }
-            var hashes: [UInt64] = []
-            hashes.reserveCapacity(n)
-            for _ in 0..<n { hashes.append(try r.littleEndian(width: width, "item hash")) }
-            return .items(hashes)
+            let (first, count) = try syndromeSpan(&r, "sketch")
+            try addSyndromes(count, &r)
+            var s: [UInt32] = []
+            s.reserveCapacity(count)
+            for _ in 0..<count { s.append(try r.u32("sketch syndrome")) }
+            return .sketch(first: first, syndromes: s)
+        case 3:
+            let (first, count) = try syndromeSpan(&r, "more")
+            return .more(first: first, count: count)
         default:
-            let n = try r.varint("need bit count")
-            guard n <= UInt64(RepairLimits.rangeItemsMax) else {
-                throw r.error(.limitExceeded, "need bitmap of \(n) bits; the limit is \(RepairLimits.rangeItemsMax)")
+            let n = try r.varint("found count")
+            guard n >= 1 else { throw r.error(.malformed, "found with no positions") }
+            guard n <= UInt64(RepairLimits.foundPerRangeMax) else {
+                throw r.error(.limitExceeded, "found count \(n) is not in 1...\(RepairLimits.foundPerRangeMax)")
             }
-            let raw = try r.lengthFixed((Int(n) + 7) / 8, "need bitmap")
-            let bits = (0..<Int(n)).map { raw[raw.startIndex + $0 / 8] & (1 << UInt8($0 % 8)) != 0 }
-            if n % 8 != 0, let last = raw.last, last >> UInt8(n % 8) != 0 {
-                throw r.error(.malformed, "need bitmap has bits set past its length")
+            found += Int(n)
+            guard found <= RepairLimits.foundPerMessageMax else {
+                throw r.error(.limitExceeded, "message has over \(RepairLimits.foundPerMessageMax) found positions")
             }
-            return .need(bits)
+            let rice = Int(try r.byte("found rice parameter"))
+            guard rice < 32 else { throw r.error(.malformed, "found rice parameter \(rice) is over 31") }
+            var bits = BitReader()
+            var positions: [Int] = []
+            positions.reserveCapacity(Int(n))
+            var previous: UInt64 = UInt64.max  // -1
+            for _ in 0..<n {
+                var quotient: UInt64 = 0
+                while try bits.next(&r) {
+                    quotient += 1
+                    guard quotient < 1 << 32 else { throw r.error(.malformed, "found gap over 2^32") }
+                }
+                var gap = quotient << UInt64(rice)
+                for i in 0..<rice where try bits.next(&r) { gap |= 1 << UInt64(i) }
+                let p = previous &+ 1 &+ gap
+                guard p < 1 << 32 else { throw r.error(.malformed, "found position over 2^32") }
+                positions.append(Int(p))
+                previous = p
+            }
+            guard bits.restIsZero else { throw r.error(.malformed, "found padding bits are not zero") }
+            guard RiceCode.parameter(positions) == rice else {
+                throw r.error(.malformed, "found rice parameter \(rice) is not the canonical one")
+            }
+            return .found(positions)
         }
     }
+
+    /// `first` and `count` of a sketch or more: count at least 1, within the capacity limit.
+    private func syndromeSpan(_ r: inout ByteReader, _ what: String) throws(CodecError) -> (Int, Int) {
+        let first = try r.varint("\(what) first syndrome")
+        let count = try r.varint("\(what) syndrome count")
+        guard count >= 1 else { throw r.error(.malformed, "\(what) of no syndromes") }
+        guard first < UInt64(RepairLimits.sketchCapacityMax),
+            count <= UInt64(RepairLimits.sketchCapacityMax) - first
+        else {
+            throw r.error(
+                .limitExceeded,
+                "\(what) of syndromes \(first) + \(count); a sketch holds 1...\(RepairLimits.sketchCapacityMax)"
+            )
+        }
+        return (Int(first), Int(count))
+    }
+}
+
+/// The Rice (Golomb power-of-two) code of `found` positions: each gap to the previous
+/// position (minus one) as its quotient by 2^r in unary (ones, then a zero) and its low r
+/// bits, least significant first, bits packed from each byte's least significant bit.
+enum RiceCode {
+    /// The canonical parameter: ⌊log2((last + 1) / count)⌋, 0 when that is below 1.
+    static func parameter(_ positions: [Int]) -> Int {
+        guard let last = positions.last, !positions.isEmpty else { return 0 }
+        let q = (last + 1) / positions.count
+        return q <= 1 ? 0 : Int.bitWidth - 1 - q.leadingZeroBitCount
+    }
+}
+
+struct BitWriter {
+    private(set) var bytes: [UInt8] = []
+    private var used = 8
+
+    mutating func append(_ bit: Bool) {
+        if used == 8 {
+            bytes.append(0)
+            used = 0
+        }
+        if bit { bytes[bytes.count - 1] |= 1 << UInt8(used) }
+        used += 1
+    }
+}
+
+/// Reads bits from a `ByteReader`, a byte at a time, least significant first.
+private struct BitReader {
+    private var current: UInt8 = 0
+    private var left = 0
+
+    mutating func next(_ r: inout ByteReader) throws(CodecError) -> Bool {
+        if left == 0 {
+            current = try r.byte("found bits")
+            left = 8
+        }
+        let bit = current & 1 == 1
+        current >>= 1
+        left -= 1
+        return bit
+    }
+
+    /// Whether the unread bits of the last byte are zero.
+    var restIsZero: Bool { current == 0 }
 }
 
 func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {
@@ -159,34 +277,17 @@ func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {
     return i
 }
 
-extension RepairRange.Payload {
-    /// Bytes each hash of this payload takes on the wire: the fewest that hold its largest
-    /// hash (at least one; one for payloads without hashes). One width per range keeps the
-    /// encoding canonical and lets a sender shorten hashes without a format change.
-    var hashWidth: Int {
-        let largest: UInt64
-        switch self {
-        case .fingerprint(let f): largest = f
-        case .items(let hashes): largest = hashes.max() ?? 0
-        case .skip, .need: largest = 0
-        }
-        return max(1, (UInt64.bitWidth - largest.leadingZeroBitCount + 7) / 8)
-    }
-}
-
 extension ByteWriter {
-    /// The low `width` bytes of `value`, least significant first.
-    fileprivate mutating func littleEndian(_ value: UInt64, width: Int) {
-        for i in 0..<width { byte(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+    fileprivate mutating func u32(_ value: UInt32) {
+        for i in 0..<4 { byte(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) }
     }
 }
 
 extension ByteReader {
-    /// A `width`-byte little-endian unsigned integer (`width` in 1...8).
-    fileprivate mutating func littleEndian(width: Int, _ what: String) throws(CodecError) -> UInt64 {
-        let raw = try lengthFixed(width, what)
-        var value: UInt64 = 0
-        for (i, b) in raw.enumerated() { value |= UInt64(b) << (8 * UInt64(i)) }
+    fileprivate mutating func u32(_ what: String) throws(CodecError) -> UInt32 {
+        let raw = try lengthFixed(4, what)
+        var value: UInt32 = 0
+        for (i, b) in raw.enumerated() { value |= UInt32(b) << (8 * UInt32(i)) }
         return value
     }
 }

@@ -1,101 +1,114 @@
 import LatticeCore
 
-/// One side of a digest repair: range-based set reconciliation (Meyer, "Range-Based Set
-/// Reconciliation", SRDS 2023) over a `DigestIndex` snapshot. Pure and sans-IO: a
-/// message goes in, the next message to send comes out.
+/// One side of a digest repair (`Protocols/repair-v3.md`): set reconciliation over a
+/// `DigestIndex` snapshot with sketches from which a difference can be read back
+/// (`PinSketch`). Pure and sans-IO: a message goes in, the next message to send comes out.
 ///
-/// The initiator calls `start()`; the responder begins with `receive(_:)`. Each side
-/// answers every range of the peer's message:
-/// - `fingerprint`: equal to ours — skip. Else the difference of the two fingerprints
-///   may name one of our keys (`DigestIndex`): if the range differs only by that item of
-///   ours, it becomes ours to send and the range is done; if it names a key of ours
-///   otherwise, we answer the range cut around that key (its item alone, fingerprints
-///   either side). Else our items if we hold at most `itemsThreshold` there, else our
-///   range split into `branching` parts by our own key positions, each with its
-///   fingerprint (parts of at most one item as items).
-/// - `items`: our items the peer lacks become ours to send; peer items we lack are
-///   answered with a `need` bitmap, which makes them the peer's to send.
-/// - `need`: the marked items we listed become ours to send.
-/// A side whose answer is empty sends `done`; the session ends on sending or receiving
-/// it. Afterwards `keysToSend` on both sides together are exactly the keys whose states
-/// differ or exist on one side only; each side sends those states.
+/// Each item (a key with the hash of its state) gets a 32-bit id salted by the session, so a
+/// hash coincidence that hides a difference in one session does not repeat in the next.
+/// - The initiator's first message is a **strata** estimator of all its items: per level,
+///   a small sketch of the items whose id hash falls in that level (half the items, a
+///   quarter, …).
+/// - The responder decodes the levels from the sparsest down. If all decode, it knows the
+///   whole difference and answers with the positions of the initiator's items it lacks
+///   (**found**). Else the levels that decoded estimate the difference's size, and it
+///   answers with its key space cut into ranges expected to hold `differencesPerRange`
+///   differences each, with a **sketch** of each.
+/// - A side that receives a sketch adds its own: if the sum decodes, it knows the range's
+///   difference (its own extra items become its to send; the peer's are answered with
+///   **found**). If not, it asks for **more** syndromes of that range (kept, not resent),
+///   and past `RepairLimits.sketchCapacityMax` splits the range into parts with sketches
+///   of its own.
+/// A side whose answer is empty sends `done`; the session ends on sending or receiving it.
+/// Afterwards `keysToSend` on both sides together are the keys whose states differ or exist
+/// on one side only (but for id coincidences, bounded in the specification §8.8).
 ///
-/// Cost: ranges are split until each holds about one difference, which the fingerprints
-/// then name: O(branching · d) ranges plus a few per difference, not O(d · log n). A message is cut at the local budget:
-/// the rest of the key space is then sent as one fingerprint and resolved next round.
+/// Cost: about 4 bytes per differing item plus a few percent (a decode keeps one syndrome
+/// as a check; extensions overshoot by part of a step), about 1 byte per position found, a
+/// few bytes of bounds per range, and the strata (levels × capacity × 4 bytes, about 1.3 KB
+/// at a million keys). Work: each item costs one field product per syndrome of its range.
 public struct RepairSession: Sendable {
     /// Local tuning; each side may choose its own within `RepairLimits`.
     public struct Options: Hashable, Sendable {
-        /// Parts a mismatching range is split into.
-        public var branching: Int
-        /// A mismatching range holding at most this many of our items is answered with them.
-        public var itemsThreshold: Int
-        /// Budget of one outgoing message.
-        public var rangesPerMessage: Int
-        public var itemsPerMessage: Int
+        /// Syndromes per strata level of the first message.
+        public var strataCapacity: Int
+        /// Differences a range cut after an estimate is expected to hold.
+        public var differencesPerRange: Int
+        /// A range's first sketch holds this percentage of its expected differences (plus the
+        /// check syndrome): below 100 trades a round for bytes, since extending is exact.
+        public var initialCapacityPercent: Int
+        /// A failed decode asks for this percentage of the syndromes it has (4 to 64).
+        public var extensionPercent: Int
 
-        /// Defaults measured by `lattice bench repair` (n = 1,000,000, splits at short bounds):
-        /// total bytes at d = 100 for branching 2, 3, 4 and 8 were 5.6, 5.3, 5.7 and 7.2 KB,
-        /// and at d = 10,000 471, 470, 576 and 738 KB; branching 3 takes 13 messages at
-        /// d = 100 where 4 takes 10. The items threshold barely matters (leaves are mostly
-        /// reached by a located key).
+        /// Defaults measured by `lattice bench repair` (n = 1,000,000; see §8.9 of the
+        /// specification for the figures).
         public init(
-            branching: Int = 3,
-            itemsThreshold: Int = 4,
-            rangesPerMessage: Int = RepairLimits.rangesPerMessageMax,
-            itemsPerMessage: Int = RepairLimits.itemsPerMessageMax
+            strataCapacity: Int = 16,
+            differencesPerRange: Int = 48,
+            initialCapacityPercent: Int = 60,
+            extensionPercent: Int = 15
         ) {
-            self.branching = branching
-            self.itemsThreshold = itemsThreshold
-            self.rangesPerMessage = rangesPerMessage
-            self.itemsPerMessage = itemsPerMessage
+            self.strataCapacity = strataCapacity
+            self.differencesPerRange = differencesPerRange
+            self.initialCapacityPercent = initialCapacityPercent
+            self.extensionPercent = extensionPercent
         }
 
-        /// Room an answer keeps before answering one more range: that answer (a split into
-        /// `branching` parts, or a cut around a key: three ranges) with the skip before it, then
-        /// the skip and the fingerprint of a cut.
-        var rangesReserved: Int { max(branching, 3) + 3 }
-
         func validate() throws(RepairError) {
-            guard (2...RepairLimits.branchingMax).contains(branching) else {
-                throw RepairError(.invalidOptions, "branching \(branching) must be in 2...\(RepairLimits.branchingMax)")
-            }
-            guard (0...RepairLimits.rangeItemsMax).contains(itemsThreshold) else {
-                throw RepairError(
-                    .invalidOptions,
-                    "itemsThreshold \(itemsThreshold) must be in 0...\(RepairLimits.rangeItemsMax)"
-                )
-            }
-            guard (rangesReserved...RepairLimits.rangesPerMessageMax).contains(rangesPerMessage) else {
-                throw RepairError(
-                    .invalidOptions,
-                    "rangesPerMessage \(rangesPerMessage) must be in \(rangesReserved)...\(RepairLimits.rangesPerMessageMax)"
-                )
-            }
-            guard (max(itemsThreshold, branching)...RepairLimits.itemsPerMessageMax).contains(itemsPerMessage) else {
-                throw RepairError(
-                    .invalidOptions,
-                    "itemsPerMessage \(itemsPerMessage) must be in \(max(itemsThreshold, branching))...\(RepairLimits.itemsPerMessageMax)"
-                )
+            let checks: [(String, Int, ClosedRange<Int>)] = [
+                ("strataCapacity", strataCapacity, 2...RepairLimits.strataCapacityMax),
+                ("differencesPerRange", differencesPerRange, 1...(RepairLimits.sketchCapacityMax - 1)),
+                ("initialCapacityPercent", initialCapacityPercent, 10...400),
+                ("extensionPercent", extensionPercent, 1...100),
+            ]
+            for (name, value, valid) in checks where !valid.contains(value) {
+                throw RepairError(.invalidOptions, "\(name) \(value) must be in \(valid)")
             }
         }
     }
 
     enum Phase: Sendable { case idle, running, finished }
 
+    /// A range whose sketches this side is decoding: the peer's syndromes so far, and ours.
+    struct Pending: Sendable {
+        var theirs: [UInt32]
+        var ours: [UInt32]
+    }
+
+    struct RangeKey: Hashable, Sendable {
+        var lower: [UInt8]
+        var upper: RepairBound
+    }
+
     public let index: DigestIndex
     public let options: Options
+    /// Session item ids by position (`RepairIDs`), and their strata.
+    let ids: [UInt32]
+    let strata: [UInt8]
     private var phase = Phase.idle
     /// Positions in `index` whose states the peer lacks.
     private var toSend = Set<Int>()
-    /// Positions by key locator, built on the first difference in a large range.
-    var positionsByLocator: [UInt64: Int]?
+    private var pending: [RangeKey: Pending] = [:]
     public private(set) var roundsReceived = 0
 
-    public init(index: DigestIndex, options: Options = Options()) throws(RepairError) {
+    /// A session over `index`; `session` is the initiator's session id, which salts the item
+    /// ids (both sides use the same).
+    public init(index: DigestIndex, session: UInt64, options: Options = Options()) throws(RepairError) {
         try options.validate()
         self.index = index
         self.options = options
+        let hasher = RepairIDs.hasher(session: session)
+        var ids = [UInt32]()
+        var strata = [UInt8]()
+        ids.reserveCapacity(index.count)
+        strata.reserveCapacity(index.count)
+        for h in index.itemHashes {
+            let (id, stratum) = RepairIDs.id(itemHash: h, hasher)
+            ids.append(id)
+            strata.append(stratum)
+        }
+        self.ids = ids
+        self.strata = strata
     }
 
     public var isFinished: Bool { phase == .finished }
@@ -106,13 +119,18 @@ public struct RepairSession: Sendable {
         toSend.sorted().map { String(decoding: index.keys[$0], as: UTF8.self) }
     }
 
-    /// The initiator's first message: the whole key space, split or as items.
+    /// The initiator's first message: the strata of all its items.
     public mutating func start() throws(RepairError) -> RepairMessage {
         guard phase == .idle else { throw RepairError(.protocolViolation, "start() on a session already running") }
         phase = .running
-        var out = ResponseBuilder()
-        resolveMismatch(0..<index.count, lower: [], upper: .infinity, into: &out)
-        return out.message
+        let levels = min(RepairLimits.strataLevelsMax, max(1, Int.bitWidth - index.count.leadingZeroBitCount + 1))
+        let strata = ownStrata(0..<index.count, levels: levels, capacity: options.strataCapacity)
+        return RepairMessage(ranges: [
+            RepairRange(
+                upperBound: .infinity,
+                payload: .strata(items: UInt64(index.count), capacity: options.strataCapacity, levels: strata)
+            )
+        ])
     }
 
     /// Answers the peer's message. Returns the message to send (`.done` when nothing is
@@ -139,29 +157,19 @@ public struct RepairSession: Sendable {
     }
 
     private mutating func answer(_ message: RepairMessage) throws(RepairError) -> RepairMessage {
-        try Self.checkHashWidths(message)
         var out = ResponseBuilder()
         var lower: [UInt8] = []
         var lo = 0
-        var cut: Int?
-        for range in message.ranges {
+        for (i, range) in message.ranges.enumerated() {
             let hi = position(of: range.upperBound)
-            if case .need(let bits) = range.payload {
-                try markNeeded(bits, lo..<hi)
-            } else if cut == nil && range.payload != .skip {
-                if out.ranges.count + options.rangesReserved > options.rangesPerMessage
-                    || out.items + max(options.itemsThreshold, options.branching) > options.itemsPerMessage
-                {
-                    cut = lo
-                } else {
-                    respond(to: range, lo..<hi, lower: lower, into: &out)
-                }
-            }
-            if cut == nil { out.skip(to: range.upperBound) }
+            let key = RangeKey(lower: lower, upper: range.upperBound)
+            // Room for a split: every range still to answer may need one range and a skip.
+            let room = RepairLimits.rangesPerMessageMax - out.ranges.count - 2 * (message.ranges.count - i)
+            try respond(to: range.payload, key, lo..<hi, room: room, into: &out)
+            out.skip(to: range.upperBound)
             if case .key(let k) = range.upperBound { lower = k }
             lo = hi
         }
-        if let cut { out.emit(.infinity, .fingerprint(wireFingerprint(cut..<index.count))) }
         return out.message
     }
 
@@ -173,49 +181,155 @@ public struct RepairSession: Sendable {
     }
 
     private mutating func respond(
-        to range: RepairRange,
+        to payload: RepairRange.Payload,
+        _ key: RangeKey,
         _ own: Range<Int>,
-        lower: [UInt8],
+        room: Int,
+        into out: inout ResponseBuilder
+    ) throws(RepairError) {
+        switch payload {
+        case .skip:
+            break
+        case .strata(let items, let capacity, let levels):
+            pending[key] = nil
+            let ours = ownStrata(own, levels: levels.count, capacity: capacity)
+            var roots: [UInt32] = []
+            var failed: Int?
+            for j in levels.indices.reversed() {
+                guard let r = PinSketch(syndromes: zip(levels[j], ours[j]).map { $0 ^ $1 }).decode() else {
+                    failed = j
+                    break
+                }
+                roots += r
+            }
+            guard let failed else {
+                resolved(roots, key, own, into: &out)
+                return
+            }
+            // The levels above the failed one hold 2^-(failed + 1) of the items.
+            var estimate = max(roots.count, 1) << min(failed + 1, 40)
+            if failed == levels.count - 1 { estimate = Int(clamping: max(items, UInt64(own.count))) }
+            estimate = max(estimate, abs(Int(clamping: items) - own.count))
+            partition(own, key, expected: estimate, room: max(room, 1), into: &out)
+        case .sketch(let first, let syndromes):
+            var p: Pending
+            if first == 0 {
+                p = Pending(theirs: syndromes, ours: ownSyndromes(own, first: 0, count: syndromes.count))
+            } else {
+                guard var existing = pending[key], existing.theirs.count == first else {
+                    throw RepairError(
+                        .protocolViolation,
+                        "sketch syndromes from \(first) for a range where we hold \(pending[key]?.theirs.count ?? 0)"
+                    )
+                }
+                existing.theirs += syndromes
+                existing.ours += ownSyndromes(own, first: first, count: syndromes.count)
+                p = existing
+            }
+            if let roots = PinSketch(syndromes: zip(p.theirs, p.ours).map { $0 ^ $1 }).decode() {
+                pending[key] = nil
+                resolved(roots, key, own, into: &out)
+                return
+            }
+            let total = p.theirs.count
+            if total < RepairLimits.sketchCapacityMax {
+                pending[key] = p
+                let step = min(max(4, (total * options.extensionPercent + 99) / 100), 64)
+                out.emit(key.upper, .more(first: total, count: min(step, RepairLimits.sketchCapacityMax - total)))
+                return
+            }
+            pending[key] = nil
+            split(own, key, room: room, into: &out)
+        case .more(let first, let count):
+            out.emit(key.upper, .sketch(first: first, syndromes: ownSyndromes(own, first: first, count: count)))
+        case .found(let positions):
+            guard let last = positions.last, last < own.count else {
+                throw RepairError(
+                    .protocolViolation,
+                    "found position \(positions.last ?? 0) in a range where we hold \(own.count) items"
+                )
+            }
+            let byID = own.sorted { (ids[$0], $0) < (ids[$1], $1) }
+            for p in positions { toSend.insert(byID[p]) }
+        }
+    }
+
+    /// A decoded difference of a range: our items among `roots` are ours to send; the
+    /// peer's are answered with their positions among the peer's items ordered by id, which
+    /// we know: ours, less our extra items, plus the peer's.
+    private mutating func resolved(
+        _ roots: [UInt32],
+        _ key: RangeKey,
+        _ own: Range<Int>,
         into out: inout ResponseBuilder
     ) {
-        switch range.payload {
-        case .fingerprint(let theirs):
-            let mine = index.fingerprint(own)
-            guard theirs != mine else { return }
-            switch locate(difference: Lanes.subtract(mine, theirs), in: own) {
-            case .soleExtra(let p): toSend.insert(p)  // the range differs by this item of ours only
-            case .key(let p): split(own, around: p, lower: lower, upper: range.upperBound, into: &out)
-            case nil: resolveMismatch(own, lower: lower, upper: range.upperBound, into: &out)
+        guard !roots.isEmpty else { return }
+        var positionsByID: [UInt32: [Int]] = [:]
+        let rootSet = Set(roots)
+        for p in own where rootSet.contains(ids[p]) { positionsByID[ids[p], default: []].append(p) }
+        var theirs: [UInt32] = []
+        var oursRemoved: [UInt32] = []
+        for r in roots {
+            if let mine = positionsByID[r] {
+                toSend.formUnion(mine)
+                oursRemoved.append(r)  // the peer holds one fewer item with this id than we do
+            } else {
+                theirs.append(r)
             }
-        case .items(let theirs):
-            let their = Set(theirs)
-            for i in own where !their.contains(index.itemHashes[i] & Self.hashMask) { toSend.insert(i) }
-            let ours = Set(index.itemHashes[own].lazy.map { $0 & Self.hashMask })
-            let bits = theirs.map { !ours.contains($0) }
-            if bits.contains(true) { out.emit(range.upperBound, .need(bits)) }
-        case .skip, .need:
-            break
         }
+        guard !theirs.isEmpty else { return }
+        let sortedOwn = own.map { ids[$0] }.sorted()
+        oursRemoved.sort()
+        theirs.sort()
+        let found = theirs.enumerated().map { i, id in
+            lowerBound(sortedOwn, id) - lowerBound(oursRemoved, id) + i
+        }
+        out.emit(key.upper, .found(found))
     }
 
-    private mutating func markNeeded(_ bits: [Bool], _ own: Range<Int>) throws(RepairError) {
-        guard bits.count == own.count else {
-            throw RepairError(
-                .protocolViolation,
-                "need bitmap of \(bits.count) bits for a range where we listed \(own.count) items"
+    /// Cuts `own` into ranges expected to hold `differencesPerRange` of `expected`
+    /// differences each, with a first sketch of each.
+    private func partition(
+        _ own: Range<Int>,
+        _ key: RangeKey,
+        expected: Int,
+        room: Int,
+        into out: inout ResponseBuilder
+    ) {
+        let wanted = (expected + options.differencesPerRange - 1) / options.differencesPerRange
+        let parts = max(1, min(wanted, own.count, room))
+        let perPart = (expected + parts - 1) / parts
+        let budget = RepairLimits.syndromesPerMessageMax / parts
+        let capacity = min(
+            max(2, (perPart * options.initialCapacityPercent + 99) / 100 + 1),
+            RepairLimits.sketchCapacityMax,
+            budget
+        )
+        emitParts(own, key, parts: parts, capacity: capacity, into: &out)
+    }
+
+    /// A range whose difference overflowed the largest sketch: cut it as for an estimate of
+    /// twice that (or, holding too few items to cut, send our largest sketch so the peer cuts).
+    private func split(_ own: Range<Int>, _ key: RangeKey, room: Int, into out: inout ResponseBuilder) {
+        let expected = 2 * RepairLimits.sketchCapacityMax
+        let wanted = (expected + options.differencesPerRange - 1) / options.differencesPerRange
+        guard min(wanted, own.count, room) >= 2 else {
+            out.emit(
+                key.upper,
+                .sketch(first: 0, syndromes: ownSyndromes(own, first: 0, count: RepairLimits.sketchCapacityMax))
             )
-        }
-        for (i, needed) in zip(own, bits) where needed { toSend.insert(i) }
-    }
-
-    /// Our answer to a range whose fingerprints differ: our items, or our range split.
-    private func resolveMismatch(_ own: Range<Int>, lower: [UInt8], upper: RepairBound, into out: inout ResponseBuilder)
-    {
-        if own.count <= options.itemsThreshold {
-            out.emit(upper, .items(wireItems(own)))
             return
         }
-        let parts = min(options.branching, own.count)
+        partition(own, key, expected: expected, room: room, into: &out)
+    }
+
+    private func emitParts(
+        _ own: Range<Int>,
+        _ key: RangeKey,
+        parts: Int,
+        capacity: Int,
+        into out: inout ResponseBuilder
+    ) {
         var start = own.lowerBound
         for i in 1...parts {
             let ideal = own.lowerBound + own.count * i / parts
@@ -228,46 +342,33 @@ public struct RepairSession: Sendable {
                     within: (start + 1)...(own.upperBound - (parts - i))
                 )
             let bound: RepairBound =
-                i == parts ? upper : .key(separator(after: index.keys[end - 1], upTo: index.keys[end]))
-            let part = start..<end
-            out.emit(
-                bound,
-                part.count <= 1 ? .items(wireItems(part)) : .fingerprint(wireFingerprint(part))
-            )
+                i == parts ? key.upper : .key(separator(after: index.keys[end - 1], upTo: index.keys[end]))
+            out.emit(bound, .sketch(first: 0, syndromes: ownSyndromes(start..<end, first: 0, count: capacity)))
             start = end
         }
     }
 
-    /// Our answer to a range whose fingerprint difference names our key at `p`: the range
-    /// cut around that key, the key's item alone in the middle and fingerprints on either
-    /// side. When the key is the only difference the sides agree at once; when the guess
-    /// was wrong, the side ranges still differ and are resolved as usual (each smaller).
-    private func split(
-        _ own: Range<Int>,
-        around p: Int,
-        lower: [UInt8],
-        upper: RepairBound,
-        into out: inout ResponseBuilder
-    ) {
-        let keys = index.keys
-        if p > own.lowerBound {
-            let left = own.lowerBound..<p
-            out.emit(.key(separator(after: keys[p - 1], upTo: keys[p])), .fingerprint(wireFingerprint(left)))
-        }
-        guard p + 1 < own.upperBound else {
-            out.emit(upper, .items(wireItems(p..<p + 1)))
-            return
-        }
-        out.emit(.key(separator(after: keys[p], upTo: keys[p + 1])), .items(wireItems(p..<p + 1)))
-        out.emit(upper, .fingerprint(wireFingerprint(p + 1..<own.upperBound)))
+    // MARK: Sketches of our items
+
+    func ownSyndromes(_ own: Range<Int>, first: Int, count: Int) -> [UInt32] {
+        var s = [UInt32](repeating: 0, count: count)
+        for p in own { PinSketch.accumulate(ids[p], first: first, into: &s) }
+        return s
     }
+
+    func ownStrata(_ own: Range<Int>, levels: Int, capacity: Int) -> [[UInt32]] {
+        var out = [[UInt32]](repeating: [UInt32](repeating: 0, count: capacity), count: levels)
+        for p in own { PinSketch.accumulate(ids[p], first: 0, into: &out[min(Int(strata[p]), levels - 1)]) }
+        return out
+    }
+
+    // MARK: Bounds
 
     /// A split position near `equal` whose bound is short, as prefix B-trees pick separators
     /// (Bayer and Unterauer, 1977): `equal` clamped into `allowed`, then among the positions of
     /// `allowed` at most `min(slack, cutSlackMax)` away from it, the one whose keys either side
-    /// share the shortest prefix; the closest wins a tie, the lower of two equally close. With
-    /// `slack` half a part, every part keeps between half and one and a half of an equal share,
-    /// and a bound such as "user/0025" replaces "user/00249731". *(local)*
+    /// share the shortest prefix; the closest wins a tie, the lower of two equally close.
+    /// *(local)*
     private func cheapCut(near equal: Int, slack: Int, within allowed: ClosedRange<Int>) -> Int {
         let ideal = min(max(equal, allowed.lowerBound), allowed.upperBound)
         let reach = min(slack, Self.cutSlackMax)
@@ -290,22 +391,49 @@ public struct RepairSession: Sendable {
         return best
     }
 
-    /// How far a split may move from an equal split to find a shorter bound: bounds the scan
-    /// (one common-prefix comparison per position) at the top of a large index.
+    /// How far a split may move from an equal split to find a shorter bound.
     static let cutSlackMax = 65_536
 
-    /// The shortest prefix of `next` that sorts after `previous` (`previous < next`): a
-    /// bound that splits our keys exactly between the two, in as few bytes as possible.
+    /// The shortest prefix of `next` that sorts after `previous` (`previous < next`).
     private func separator(after previous: [UInt8], upTo next: [UInt8]) -> [UInt8] {
         Array(next[..<(commonPrefixLength(previous, next) + 1)])
     }
+}
+
+/// Session item ids: SipHash-2-4 of the item hash keyed with the session id, its low 32 bits
+/// the id (0 read as 1: sketches cannot hold 0) and the leading zeros of its high 32 bits
+/// the stratum.
+enum RepairIDs {
+    /// The ASCII bytes "lattice-repair-3" as two little-endian words; k0 is XORed with the
+    /// session id.
+    static let k0: UInt64 = 0x2d65_6369_7474_616c
+    static let k1: UInt64 = 0x332d_7269_6170_6572
+
+    static func hasher(session: UInt64) -> SipHash24 { SipHash24(k0: k0 ^ session, k1: k1) }
+
+    @inline(__always)
+    static func id(itemHash: UInt64, _ hasher: SipHash24) -> (id: UInt32, stratum: UInt8) {
+        let h = hasher.hash(word: itemHash)
+        let low = UInt32(truncatingIfNeeded: h)
+        return (low == 0 ? 1 : low, UInt8(UInt32(truncatingIfNeeded: h >> 32).leadingZeroBitCount))
+    }
+}
+
+/// The first index of sorted `a` whose element is not below `x`.
+private func lowerBound(_ a: [UInt32], _ x: UInt32) -> Int {
+    var lo = 0
+    var hi = a.count
+    while lo < hi {
+        let mid = (lo + hi) / 2
+        if a[mid] < x { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
 }
 
 /// Collects an answer's ranges, merging adjacent skips and dropping a trailing one.
 struct ResponseBuilder {
     private(set) var ranges: [RepairRange] = []
     private var pendingSkip: RepairBound?
-    private(set) var items = 0
 
     mutating func skip(to bound: RepairBound) {
         if ranges.last?.upperBound == bound { return }
@@ -315,7 +443,6 @@ struct ResponseBuilder {
     mutating func emit(_ upper: RepairBound, _ payload: RepairRange.Payload) {
         if let s = pendingSkip, s < upper { ranges.append(RepairRange(upperBound: s, payload: .skip)) }
         pendingSkip = nil
-        if case .items(let h) = payload { items += h.count }
         ranges.append(RepairRange(upperBound: upper, payload: payload))
     }
 

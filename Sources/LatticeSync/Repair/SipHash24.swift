@@ -45,6 +45,14 @@ public struct SipHash24: Sendable, Hashable {
         return s.finalize()
     }
 
+    /// The hash of the 8 bytes of `word`, least significant first: `hash(u64le(word))`.
+    public func hash(word: UInt64) -> UInt64 {
+        var s = State(k0: k0, k1: k1)
+        s.compress(word)
+        s.compress(8 << 56)
+        return s.finalize()
+    }
+
     /// The four-word state and the SipRound of the specification (§2).
     struct State {
         var v0: UInt64, v1: UInt64, v2: UInt64, v3: UInt64

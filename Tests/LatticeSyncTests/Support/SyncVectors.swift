@@ -75,8 +75,9 @@ enum SyncVectors {
             state: ea.tenants[tenant]!.keys["kiwi"]!,
             context: CausalContext(vector: ea.tenants[tenant]!.keys["kiwi"]!.version)
         )
-        let repair = RepairMessage(ranges: [RepairRange(upperBound: .infinity, payload: .fingerprint(0x0a0b_0c01_0203))]
-        )
+        let repair = RepairMessage(ranges: [
+            RepairRange(upperBound: .infinity, payload: .sketch(first: 0, syndromes: [0x0a0b_0c01, 0x0203]))
+        ])
         return [
             ("summary", "b pulls shop from a: round 1, b's complete vector {b: 1}", summary),
             ("batch", "a's whole answer in one batch (sequence 0, with marks): apple, kiwi, pear", batch),
@@ -86,7 +87,7 @@ enum SyncVectors {
                 .refused(tenant: tenant, code: "write_denied", message: "b may not write tenant \"shop\"")
             ),
             (
-                "repair", "session 7: the whole key space as one fingerprint",
+                "repair", "session 7: the whole key space as a sketch of two syndromes",
                 .repair(tenant: tenant, session: 7, repair)
             ),
             (
