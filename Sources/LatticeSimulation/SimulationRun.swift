@@ -354,7 +354,7 @@ extension Simulation {
             checker.violations.append("t=\(now): a message from n\(i + 1) to n\(j + 1) did not decode")
             return
         }
-        perform(engines[j].receive(message, from: Self.name(i)), at: j)
+        perform(engines[j].receive(message, from: Self.name(i), now: now), at: j)
     }
 }
 

@@ -98,7 +98,7 @@ struct SimulationTests {
         // A different engine that never saw the removal stands in for a buggy one.
         var stale = SyncEngine(replica: ReplicaID(high: 2, low: 2), tenants: ["shared"], peers: [peer])
         stale.connected("n2")
-        _ = stale.receive(.push(tenant: "shared", added), from: "n2")
+        _ = stale.receive(.push(tenant: "shared", added), from: "n2", now: 0)
         checker.check([stale], at: 3)
         #expect(checker.violations.count == 1)
     }

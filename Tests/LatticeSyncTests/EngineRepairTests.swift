@@ -15,6 +15,8 @@ struct EngineRepairTests {
         var b: SyncEngine
         var wire: [(to: String, bytes: [UInt8])] = []
         var delivered = 0
+        /// The time messages arrive at, in milliseconds.
+        var now: UInt64 = 0
 
         mutating func enqueue(_ outputs: [SyncEngine.Output]) {
             for case let .send(to, message) in outputs { wire.append((to, SyncCodec.encode(message))) }
@@ -26,7 +28,11 @@ struct EngineRepairTests {
                 let (to, bytes) = wire.removeFirst()
                 let message = try SyncCodec.decode(bytes)
                 delivered += 1
-                if to == "a" { enqueue(a.receive(message, from: "b")) } else { enqueue(b.receive(message, from: "a")) }
+                if to == "a" {
+                    enqueue(a.receive(message, from: "b", now: now))
+                } else {
+                    enqueue(b.receive(message, from: "a", now: now))
+                }
             }
         }
 
@@ -106,7 +112,7 @@ struct EngineRepairTests {
         let start = b.startRepair(with: "a", now: 1)
         #expect(start.count == 1)
         for case let .send(_, message) in start {
-            #expect(reader.receive(message, from: "b").isEmpty)
+            #expect(reader.receive(message, from: "b", now: 1).isEmpty)
         }
         #expect(reader.counters.unreadableTenantMessages == 1)
         // Entries from a peer without write permission are refused.
@@ -117,7 +123,11 @@ struct EngineRepairTests {
         )
         strict.connected("b")
         let entries = b.tenants["t"]!.repairEntries(for: ["k"])
-        let out = strict.receive(.repairEntries(tenant: "t", session: 1, entries: entries, last: true), from: "b")
+        let out = strict.receive(
+            .repairEntries(tenant: "t", session: 1, entries: entries, last: true),
+            from: "b",
+            now: 1
+        )
         #expect(strict.value(tenant: "t", key: "k") == nil)
         #expect(strict.counters.writesRefused == 1)
         #expect(out.count == 1, "a peer that may read is told its write was refused")
@@ -143,5 +153,30 @@ struct EngineRepairTests {
         // Two whole sessions ran: in each, each side sent its 30 keys the other lacked.
         #expect(p.a.counters.repairKeysSent == 60, "a sent \(p.a.counters.repairKeysSent)")
         #expect(p.b.counters.repairKeysSent == 60, "b sent \(p.b.counters.repairKeysSent)")
+    }
+
+    @Test(
+        "a peer that starts repair sessions in a loop gets one answered per interval; the rest are dropped and counted"
+    )
+    func repeatedRepairStarts_areThrottled() throws {
+        var a = Self.engine(Self.idA, peer: "b")
+        var b = Self.engine(Self.idB, peer: "a")
+        for i in 0..<20 { _ = try a.write(tenant: "t", key: "k\(i)", .increment(by: 1), at: Self.ts(i)) }
+        // b's sessions time out at once (now jumps past the timeout), so it starts one per call.
+        var answered = 0
+        for i in 0..<5 {
+            let now = UInt64(i) * (SyncEngine.repairTimeoutMilliseconds + 1)
+            for case let .send(_, message) in b.startRepair(with: "a", now: now) {
+                // All arrive within one interval at a.
+                if !a.receive(message, from: "b", now: 1_000 + UInt64(i)).isEmpty { answered += 1 }
+            }
+        }
+        #expect(answered == 1)
+        #expect(a.counters.repairsThrottled == 4)
+        // After the interval, a new session is answered again.
+        for case let .send(_, message) in b.startRepair(with: "a", now: 10 * SyncEngine.repairTimeoutMilliseconds) {
+            #expect(!a.receive(message, from: "b", now: 1_000 + SyncEngine.repairResponderIntervalMilliseconds).isEmpty)
+        }
+        #expect(a.counters.repairsThrottled == 4)
     }
 }

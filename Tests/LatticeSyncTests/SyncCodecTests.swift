@@ -82,8 +82,8 @@ struct EnginePushesTests {
             _ = try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0))
         }
         let summary = SyncVectors.sent(eb.startRound(with: "a", now: 1))[0]
-        let batches = SyncVectors.sent(ea.receive(summary, from: "b"))
-        _ = eb.receive(batches[0], from: "a")
+        let batches = SyncVectors.sent(ea.receive(summary, from: "b", now: 0))
+        _ = eb.receive(batches[0], from: "a", now: 0)
         return (ea, eb, batches)
     }
 
@@ -98,8 +98,8 @@ struct EnginePushesTests {
                 try ea.write(tenant: SyncVectors.tenant, key: "set\(i % 3)", op, at: SyncVectors.ts(UInt64(i))).delta
             )
         }
-        let out = eb.receive(.pushes(tenant: SyncVectors.tenant, deltas), from: "a")
-        for d in deltas { _ = single.receive(.push(tenant: SyncVectors.tenant, d), from: "a") }
+        let out = eb.receive(.pushes(tenant: SyncVectors.tenant, deltas), from: "a", now: 0)
+        for d in deltas { _ = single.receive(.push(tenant: SyncVectors.tenant, d), from: "a", now: 0) }
         #expect(eb.tenants[SyncVectors.tenant]!.keys == ea.tenants[SyncVectors.tenant]!.keys)
         #expect(eb.tenants[SyncVectors.tenant]!.keys == single.tenants[SyncVectors.tenant]!.keys)
         #expect(eb.tenants[SyncVectors.tenant]!.complete == ea.tenants[SyncVectors.tenant]!.complete)
@@ -123,7 +123,7 @@ struct EnginePushesTests {
         let deltas = try (0..<3).map { i in
             try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(0)).delta
         }
-        let out = eb.receive(.pushes(tenant: SyncVectors.tenant, deltas), from: "a")
+        let out = eb.receive(.pushes(tenant: SyncVectors.tenant, deltas), from: "a", now: 0)
         #expect(eb.tenants[SyncVectors.tenant]!.keys.isEmpty)
         #expect(eb.counters.writesRefused == 1)
         #expect(SyncVectors.sent(out).map(\.kind) == [.refused])
@@ -134,11 +134,11 @@ struct EnginePushesTests {
         var (ea, eb, batches) = try midAnswer(keys: 3)
         #expect(batches.count == 3)
         let late = try ea.write(tenant: SyncVectors.tenant, key: "late", .increment(by: 5), at: SyncVectors.ts(1))
-        #expect(eb.receive(.push(tenant: SyncVectors.tenant, late.delta), from: "a").isEmpty)
+        #expect(eb.receive(.push(tenant: SyncVectors.tenant, late.delta), from: "a", now: 0).isEmpty)
         #expect(eb.value(tenant: SyncVectors.tenant, key: "late") == nil, "not applied mid-answer")
         #expect(eb.counters.pushesDeferred == 1)
-        _ = eb.receive(batches[1], from: "a")
-        let out = eb.receive(batches[2], from: "a")
+        _ = eb.receive(batches[1], from: "a", now: 0)
+        let out = eb.receive(batches[2], from: "a", now: 0)
         #expect(out.contains(.changed(tenant: SyncVectors.tenant, keys: ["late"])))
         #expect(eb.tenants[SyncVectors.tenant]!.keys == ea.tenants[SyncVectors.tenant]!.keys)
         #expect(eb.tenants[SyncVectors.tenant]!.complete == ea.tenants[SyncVectors.tenant]!.complete)
@@ -157,11 +157,11 @@ struct EnginePushesTests {
             )
         }
         for message in SyncMessage.coalescing(deltas.map { (SyncVectors.tenant, $0) }) {
-            _ = eb.receive(message, from: "a")
+            _ = eb.receive(message, from: "a", now: 0)
         }
         #expect(eb.counters.pushesDeferred == UInt64(SyncEngine.deferredPushesMax))
         #expect(eb.counters.pushesDropped == UInt64(extra))
-        _ = eb.receive(batches[1], from: "a")
+        _ = eb.receive(batches[1], from: "a", now: 0)
         #expect(eb.counters.pushesApplied == UInt64(SyncEngine.deferredPushesMax))
     }
 
@@ -169,12 +169,12 @@ struct EnginePushesTests {
     func pushDuringAbandonedAnswer_isDropped() throws {
         var (ea, eb, _) = try midAnswer(keys: 3)
         let late = try ea.write(tenant: SyncVectors.tenant, key: "late", .increment(by: 5), at: SyncVectors.ts(1))
-        _ = eb.receive(.push(tenant: SyncVectors.tenant, late.delta), from: "a")
+        _ = eb.receive(.push(tenant: SyncVectors.tenant, late.delta), from: "a", now: 0)
         eb.disconnected("a")
         #expect(eb.counters.pushesDropped == 1)
         eb.connected("a")
         let again = SyncVectors.sent(eb.startRound(with: "a", now: 2))[0]
-        for batch in SyncVectors.sent(ea.receive(again, from: "b")) { _ = eb.receive(batch, from: "a") }
+        for batch in SyncVectors.sent(ea.receive(again, from: "b", now: 0)) { _ = eb.receive(batch, from: "a", now: 0) }
         #expect(eb.tenants[SyncVectors.tenant]!.keys == ea.tenants[SyncVectors.tenant]!.keys)
     }
 
@@ -185,7 +185,7 @@ struct EnginePushesTests {
         let deltas = try (0..<3).map { i in
             try ea.write(tenant: SyncVectors.tenant, key: "k\(i)", .increment(by: 1), at: SyncVectors.ts(1)).delta
         }
-        let out = eb.receive(.pushes(tenant: SyncVectors.tenant, deltas), from: "a")
+        let out = eb.receive(.pushes(tenant: SyncVectors.tenant, deltas), from: "a", now: 0)
         let ahead = out.filter { if case .peerAhead = $0 { true } else { false } }
         #expect(ahead == [.peerAhead(peer: "a", tenant: SyncVectors.tenant, dots: 4)])
     }

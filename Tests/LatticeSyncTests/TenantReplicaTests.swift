@@ -221,7 +221,7 @@ struct AdmissionTests {
             senderContext: CausalContext(vector: VersionVector([me: 500])),
             mark: .init(context: CausalContext(vector: VersionVector([me: 500])), complete: VersionVector([me: 500]))
         )
-        _ = engine.receive(.batch(tenant: "t", round: r, sequence: 0, forged), from: "p")
+        _ = engine.receive(.batch(tenant: "t", round: r, sequence: 0, forged), from: "p", now: 0)
         #expect(engine.counters.malformedRefused == 1)
         #expect(engine.tenants["t"]!.context.isEmpty)
     }

@@ -59,6 +59,32 @@ public enum NodeMetrics {
             counter("lattice_sync_refused_input_total", "Batches and pushes refused by admission checks."),
             { $0.sync.malformedRefused }
         ),
+        (
+            counter("lattice_repair_sessions_started_total", "Digest repair sessions this node started."),
+            { $0.sync.repairsStarted }
+        ),
+        (
+            counter(
+                "lattice_repair_sessions_failed_total",
+                "Digest repair sessions dropped on an invalid or over-limit message (either side)."
+            ),
+            { $0.sync.repairsFailed }
+        ),
+        (
+            counter(
+                "lattice_repair_sessions_throttled_total",
+                "Repair sessions a peer started too soon after its previous one for the tenant, dropped."
+            ),
+            { $0.sync.repairsThrottled }
+        ),
+        (
+            counter("lattice_repair_keys_sent_total", "Key states digest repair sent to peers."),
+            { $0.sync.repairKeysSent }
+        ),
+        (
+            counter("lattice_repair_keys_joined_total", "Key states received by digest repair and joined."),
+            { $0.sync.repairKeysJoined }
+        ),
         (counter("lattice_transport_bytes_sent_total", "Sync payload bytes queued to peers."), { $0.bytesOut }),
         (counter("lattice_transport_bytes_received_total", "Sync payload bytes received from peers."), { $0.bytesIn }),
         (

@@ -309,7 +309,7 @@ actor NodeCore {
             stats[peer]?.lastError = "peer refused \(tenant): \(code): \(text.prefix(200))"
             logger.warning("peer refused our data", metadata: ["peer": "\(displayName(peer))", "code": "\(code)"])
         }
-        perform(engine.receive(message, from: peer), origin: .peer(peer), &step)
+        perform(engine.receive(message, from: peer, now: nowMilliseconds), origin: .peer(peer), &step)
     }
 
     // MARK: Directive queue (see `apply`)

@@ -35,6 +35,12 @@ extension SyncEngine {
     /// How long a repair session may stay unfinished before a new one replaces it.
     public static let repairTimeoutMilliseconds: UInt64 = 120_000
 
+    /// The least time between two repair sessions one peer starts here for one tenant. Each
+    /// costs this node an index of the tenant and a sketch of every item (O(n) work for a message
+    /// of a few hundred bytes), so a peer that restarts sessions in a loop would otherwise keep a
+    /// core busy. Nodes start repair every few minutes (`repairInterval`, 300 s by default).
+    public static let repairResponderIntervalMilliseconds: UInt64 = 5_000
+
     /// Starts a repair session with `peer` for every tenant it may read and write that has none
     /// running (or whose session timed out).
     public mutating func startRepair(with peer: String, now: UInt64) -> [Output] {
@@ -65,7 +71,8 @@ extension SyncEngine {
         _ tenant: String,
         session wireID: UInt64,
         _ message: RepairMessage,
-        from peer: String
+        from peer: String,
+        now: UInt64
     )
         -> [Output]
     {
@@ -87,7 +94,13 @@ extension SyncEngine {
             return []
         } else {
             // The peer starts a session: it replaces our responder session with it for the
-            // tenant, if any; a session we started is separate and unaffected.
+            // tenant, if any; a session we started is separate and unaffected. At most one per
+            // `repairResponderIntervalMilliseconds` (a message with a new id is the start).
+            if let last = responderStarts[key], now < last &+ Self.repairResponderIntervalMilliseconds {
+                counters.repairsThrottled += 1
+                return []
+            }
+            responderStarts[key] = now
             do {
                 running = RepairInProgress(
                     id: id,

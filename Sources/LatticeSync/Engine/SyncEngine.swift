@@ -39,6 +39,10 @@ public struct SyncEngine: Sendable {
     var deferredPushBytes: [String: Int] = [:]
     /// Digest repair sessions in progress, per (peer, tenant).
     var repairs: [RepairKey: RepairInProgress] = [:]
+    /// When each peer last started a repair session here, per tenant: kept across reconnects, so
+    /// a peer cannot make this node index a tenant more often than once per
+    /// `repairResponderIntervalMilliseconds`.
+    var responderStarts: [RepairKey: UInt64] = [:]
     var nextRepairSession: UInt64 = 1
     private var nextRound: UInt64 = 1
     /// Keys per batch in answers this engine sends.
@@ -190,7 +194,9 @@ public struct SyncEngine: Sendable {
 
     // MARK: Inbound messages
 
-    public mutating func receive(_ message: SyncMessage, from peer: String) -> [Output] {
+    /// Applies a peer's message. `now` (milliseconds, the same clock as `startRound`) paces the
+    /// repair sessions a peer may start here.
+    public mutating func receive(_ message: SyncMessage, from peer: String, now: UInt64) -> [Output] {
         guard let state = peers[peer] else {
             counters.unknownPeerMessages += 1
             return []
@@ -210,7 +216,7 @@ public struct SyncEngine: Sendable {
         case .refused:
             counters.refusalsReceived += 1
             return []
-        case let .repair(_, session, step): return receiveRepair(tenant, session: session, step, from: peer)
+        case let .repair(_, session, step): return receiveRepair(tenant, session: session, step, from: peer, now: now)
         case let .repairEntries(_, _, entries, _):
             return receiveRepairEntries(tenant, entries, from: peer)
         }
@@ -347,6 +353,9 @@ public struct SyncCounters: Hashable, Sendable {
     /// Repair sessions started here, and sessions that ended with an error (dropped).
     public var repairsStarted: UInt64 = 0
     public var repairsFailed: UInt64 = 0
+    /// Repair sessions a peer started sooner than `repairResponderIntervalMilliseconds` after
+    /// its previous one for the tenant: dropped without an answer.
+    public var repairsThrottled: UInt64 = 0
     /// Keys whose states repair sent and joined.
     public var repairKeysSent: UInt64 = 0
     public var repairKeysJoined: UInt64 = 0

@@ -69,7 +69,7 @@ enum SyncVectors {
         let pear = try ea.write(tenant: tenant, key: "pear", .add(.string("x")), at: ts(2))
         _ = try eb.write(tenant: tenant, key: "fig", .add(.string("y")), at: ts(3))
         let summary = sent(eb.startRound(with: "a", now: 1))[0]
-        let batch = sent(ea.receive(summary, from: "b"))[0]
+        let batch = sent(ea.receive(summary, from: "b", now: 0))[0]
         let entry = RepairEntry(
             key: "kiwi",
             state: ea.tenants[tenant]!.keys["kiwi"]!,
