@@ -147,7 +147,15 @@ extension SyncEngine {
         var out = [Output]()
         var start = 0
         repeat {
-            let end = min(entries.count, start + size)
+            // Up to `batchKeys` entries and `SyncLimits.entriesBytesTarget` bytes (at least one).
+            var end = start
+            var bytes = 0
+            while end < entries.count && end - start < size {
+                let entryBytes = entries[end].encoded().count
+                if end > start && bytes + entryBytes > SyncLimits.entriesBytesTarget { break }
+                bytes += entryBytes
+                end += 1
+            }
             let chunk = Array(entries[start..<end])
             out.append(
                 .send(

@@ -239,8 +239,12 @@ public struct SyncEngine: Sendable {
         var sequence: UInt32 = 0
         repeat {
             // The last batch takes whatever remains once the answer reaches its batch limit.
-            let limit = Int(sequence) + 1 >= SyncLimits.batchesPerAnswerMax ? answer.remainingKeys : batchKeys
-            let batch = replica.nextBatch(of: &answer, limit: max(limit, 1))
+            let last = Int(sequence) + 1 >= SyncLimits.batchesPerAnswerMax
+            let batch = replica.nextBatch(
+                of: &answer,
+                limit: max(last ? answer.remainingKeys : batchKeys, 1),
+                bytesTarget: last ? .max : SyncLimits.entriesBytesTarget
+            )
             counters.keysSent += UInt64(batch.entries.count)
             out.append(.send(to: peer, .batch(tenant: tenant, round: round, sequence: sequence, batch)))
             sequence += 1

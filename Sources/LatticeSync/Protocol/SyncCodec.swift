@@ -131,6 +131,13 @@ public enum SyncCodec {
     }
 
     /// The body of a `push`, also each entry of `pushes`: key, dot, delta (sync-v1.md §4).
+    /// The encoded size of a push's body (without the message header): what coalescing counts.
+    static func pushBytes(_ d: KeyDelta) -> Int {
+        var w = ByteWriter()
+        writePush(d, &w)
+        return w.bytes.count
+    }
+
     static func writePush(_ d: KeyDelta, _ w: inout ByteWriter) {
         w.lengthPrefixed(Array(d.key.utf8))
         w.raw(d.dot.replica.bytes)

@@ -76,12 +76,18 @@ public enum SyncLimits {
     public static let pushesPerMessageMax = 256
     /// Text of a `refused` message.
     public static let refusalTextBytesMax = 1_024
+    /// What a sender puts in one batch, `pushes` or `repairEntries` message, in encoded bytes
+    /// of its entries: a message closes before the entry that would take it past this (it
+    /// always holds one). A quarter of `messageBytesMax`, so keys of up to a few MiB (a 1 MiB
+    /// scalar is the largest value a write makes) travel in messages the peer accepts.
+    public static let entriesBytesTarget = 4 << 20
 }
 
 extension SyncMessage {
     /// Writes queued for one peer, oldest first, as the fewest messages: per tenant (in order of
-    /// first appearance), `pushes` of at most `SyncLimits.pushesPerMessageMax` deltas each, and
-    /// a lone delta as a plain `push`. Each tenant's deltas keep their order.
+    /// first appearance), `pushes` of at most `SyncLimits.pushesPerMessageMax` deltas and
+    /// `SyncLimits.entriesBytesTarget` encoded bytes each, and a lone delta as a plain `push`.
+    /// Each tenant's deltas keep their order.
     public static func coalescing(_ queued: [(tenant: String, delta: KeyDelta)]) -> [SyncMessage] {
         var order: [String] = []
         var byTenant: [String: [KeyDelta]] = [:]
@@ -91,13 +97,23 @@ extension SyncMessage {
         }
         var messages: [SyncMessage] = []
         for tenant in order {
-            let deltas = byTenant[tenant]!
-            var start = 0
-            while start < deltas.count {
-                let chunk = Array(deltas[start..<min(start + SyncLimits.pushesPerMessageMax, deltas.count)])
+            var chunk: [KeyDelta] = []
+            var bytes = 0
+            func flush() {
+                guard !chunk.isEmpty else { return }
                 messages.append(chunk.count == 1 ? .push(tenant: tenant, chunk[0]) : .pushes(tenant: tenant, chunk))
-                start += chunk.count
+                chunk = []
+                bytes = 0
             }
+            for delta in byTenant[tenant]! {
+                let size = SyncCodec.pushBytes(delta)
+                if chunk.count == SyncLimits.pushesPerMessageMax || bytes + size > SyncLimits.entriesBytesTarget {
+                    flush()
+                }
+                chunk.append(delta)
+                bytes += size
+            }
+            flush()
         }
         return messages
     }

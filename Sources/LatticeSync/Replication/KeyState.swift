@@ -99,4 +99,10 @@ public struct SyncEntry: Hashable, Sendable {
         self.key = key
         self.state = state
     }
+
+    /// About what the entry takes in a batch: its key, value record and version record.
+    static func encodedBytes(key: String, state: KeyState) -> Int {
+        key.utf8.count + CRDTCodec.encode(state.value).count
+            + CRDTCodec.encode(CausalContext(vector: state.version)).count
+    }
 }

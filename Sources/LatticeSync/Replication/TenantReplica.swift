@@ -126,11 +126,25 @@ public struct TenantReplica: Sendable {
     }
 
     /// The next at most `limit` keys of `answer`; the last batch carries the marks.
-    public func nextBatch(of answer: inout SyncAnswer, limit: Int) -> SyncBatch {
+    public func nextBatch(
+        of answer: inout SyncAnswer,
+        limit: Int,
+        bytesTarget: Int = SyncLimits.entriesBytesTarget
+    ) -> SyncBatch {
         precondition(limit > 0, "a sync batch must hold at least one key")
-        let page = answer.pending.prefix(limit)
-        answer.pending = answer.pending.dropFirst(page.count)
-        let entries = page.compactMap { k in keys[k].map { SyncEntry(key: k, state: $0) } }
+        var entries: [SyncEntry] = []
+        var bytes = 0
+        var taken = 0
+        for k in answer.pending.prefix(limit) {
+            if let state = keys[k] {
+                let size = SyncEntry.encodedBytes(key: k, state: state)
+                if !entries.isEmpty && bytes + size > bytesTarget { break }
+                entries.append(SyncEntry(key: k, state: state))
+                bytes += size
+            }
+            taken += 1
+        }
+        answer.pending = answer.pending.dropFirst(taken)
         let mark =
             answer.pending.isEmpty
             ? SyncBatch.Mark(context: answer.markContext, complete: answer.markComplete) : nil
