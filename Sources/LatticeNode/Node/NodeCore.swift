@@ -168,10 +168,14 @@ actor NodeCore {
         stats[peer, default: PeerStats()].bytesOut += UInt64(payload.count)
         stats[peer, default: PeerStats()].messagesOut += 1
         let frame = WireFrame(type: .sync, payload: payload, compressionLevel: compressionLevels[peer])
-        if case .dropped = link.outbound.yield(frame) {
+        if !link.outbound.enqueue(frame) {
             logger.warning(
                 "peer is not reading fast enough; closing the connection (the next round resends what it lacks)",
-                metadata: ["peer": "\(NodeIdentity.short(peer))", "queued": "\(NodeLimits.outboundFramesQueuedMax)"]
+                metadata: [
+                    "peer": "\(NodeIdentity.short(peer))", "queuedBytes": "\(link.outbound.bytesQueued)",
+                    "framesMax": "\(NodeLimits.outboundFramesQueuedMax)",
+                    "bytesMax": "\(NodeLimits.outboundBytesQueuedMax)",
+                ]
             )
             link.outbound.finish()
         }
@@ -253,7 +257,7 @@ actor NodeCore {
     private func connectionUp(
         _ peer: String,
         _ connection: UInt64,
-        _ outbound: AsyncStream<WireFrame>.Continuation,
+        _ outbound: OutboundQueue,
         _ address: String,
         _ step: inout NodeStep
     ) {

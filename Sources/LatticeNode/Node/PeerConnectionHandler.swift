@@ -22,9 +22,7 @@ struct PeerConnectionHandler: Sendable {
         let peer = NodeIdentity.id(of: connection.peer.staticKey)
         let id = ids.make()
         let inbox = core.inbox
-        let (frames, outbound) = AsyncStream<WireFrame>.makeStream(
-            bufferingPolicy: .bufferingOldest(NodeLimits.outboundFramesQueuedMax)
-        )
+        let outbound = OutboundQueue()
         var reason = "connection closed"
         do {
             reason = try await connection.run { inboundFrames, writer in
@@ -33,7 +31,10 @@ struct PeerConnectionHandler: Sendable {
                 )
                 return try await withThrowingTaskGroup(of: String.self) { group in
                     group.addTask {
-                        for await frame in frames { try await writer.write(frame) }
+                        for await frame in outbound.frames {
+                            outbound.dequeued(frame)
+                            try await writer.write(frame)
+                        }
                         return "closed by this node"
                     }
                     group.addTask {
