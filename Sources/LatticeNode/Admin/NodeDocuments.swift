@@ -24,6 +24,7 @@ extension LatticeNode {
             "rounds_completed": .int(Int64(snapshot.roundsCompleted)),
             "malformed_messages": .int(Int64(snapshot.malformed)),
             "persist_failures": .int(Int64(snapshot.persistFailures)),
+            "checkpoints": .int(Int64(snapshot.checkpoints)),
             "scheduler": ["wakeups": .int(Int64(snapshot.wakeups)), "next_tick_reason": .string(snapshot.tickReason)],
         ]
         if let name = configuration.name { doc["name"] = .string(name) }
@@ -131,6 +132,7 @@ struct StatusSnapshot: Sendable {
     var roundsCompleted: UInt64
     var malformed: UInt64
     var persistFailures: UInt64
+    var checkpoints: UInt64
     var lastPersistError: String?
     var wakeups: Int
     var tickReason: String
@@ -144,6 +146,7 @@ extension NodeCore {
             roundsCompleted: roundsCompleted,
             malformed: malformedMessages,
             persistFailures: persistFailures,
+            checkpoints: checkpoints,
             lastPersistError: lastPersistError,
             wakeups: scheduler.tickCount,
             tickReason: scheduler.lastTickReason

@@ -91,6 +91,10 @@ public enum NodeMetrics {
             counter("lattice_store_persist_failures_total", "Sync steps that could not be made durable."),
             { $0.persistFailures }
         ),
+        (
+            counter("lattice_store_checkpoints_total", "Durable commits of replicated state, one per tenant and step."),
+            { $0.checkpoints }
+        ),
     ]
 
     static let peersConnected = MetricDefinition(
@@ -139,6 +143,7 @@ struct NodeMetricsSample: Sendable {
     var rounds: UInt64
     var malformed: UInt64
     var persistFailures: UInt64
+    var checkpoints: UInt64
     var bytesIn: UInt64
     var bytesOut: UInt64
     var connected: Int
@@ -151,6 +156,7 @@ extension NodeCore {
             rounds: roundsCompleted,
             malformed: malformedMessages,
             persistFailures: persistFailures,
+            checkpoints: checkpoints,
             bytesIn: stats.values.reduce(0) { $0 + $1.bytesIn },
             bytesOut: stats.values.reduce(0) { $0 + $1.bytesOut },
             connected: links.count

@@ -19,7 +19,6 @@ extension NodeCore {
                 step.dirty[tenant, default: []].formUnion(keys)
                 step.changes += keys.map { NodeChange(tenant: tenant, key: $0, value: nil, origin: origin) }
             case let .pullFinished(peer, tenant, keys):
-                step.dirty[tenant, default: []].formUnion([])
                 stats[peer]?.aheadOfUs[tenant] = 0
                 apply(try? scheduler.missingEstimate(peer: peer, tenant: tenant, entries: 0, bytes: 0, now: now), &step)
                 pullFinished(peer, keys: keys, &step)

@@ -47,6 +47,8 @@ actor NodeCore {
     /// Set when the connector (the transport shell) is attached.
     var dial: (@Sendable (String) -> Void)?
     var persistFailures: UInt64 = 0
+    /// Durable commits of sync state, one per tenant and step that changed it.
+    var checkpoints: UInt64 = 0
     var lastPersistError: String?
     var malformedMessages: UInt64 = 0
     var roundsCompleted: UInt64 = 0
@@ -121,6 +123,7 @@ actor NodeCore {
                     context: replica.context,
                     complete: replica.complete
                 )
+                checkpoints += 1
             } catch {
                 failures[tenant] = error
                 unpersisted[tenant, default: []].formUnion(keys)
@@ -308,7 +311,8 @@ actor NodeCore {
             link.outbound.finish()
             return
         }
-        step.dirty[message.tenant, default: []].formUnion([])
+        // Only what changes the replica is committed: the engine reports it (`changed`,
+        // `pullFinished`), so a summary or a repair step costs no durable commit.
         if case .refused(let tenant, let code, let text) = message {
             stats[peer]?.lastError = "peer refused \(tenant): \(code): \(text.prefix(200))"
             logger.warning("peer refused our data", metadata: ["peer": "\(displayName(peer))", "code": "\(code)"])

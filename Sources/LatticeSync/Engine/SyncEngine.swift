@@ -16,7 +16,8 @@ import LatticeCore
 public struct SyncEngine: Sendable {
     public enum Output: Hashable, Sendable {
         case send(to: String, SyncMessage)
-        /// Keys whose value changed here (for change observers).
+        /// Keys whose value changed here (for change observers). Empty when only the tenant's
+        /// context or complete vector changed: what there is to persist, nothing to observe.
         case changed(tenant: String, keys: [String])
         /// A pull from `peer` completed (marks adopted) after receiving `keys` keys.
         case pullFinished(peer: String, tenant: String, keys: Int)
@@ -280,7 +281,11 @@ public struct SyncEngine: Sendable {
         pull.keys += batch.entries.count
         var out: [Output] = batch.entries.isEmpty ? [] : [.changed(tenant: tenant, keys: batch.entries.map(\.key))]
         if pull.isComplete {
+            let before = (tenants[tenant]!.context, tenants[tenant]!.complete)
             tenants[tenant]!.adopt(pull.last!.mark)
+            if out.isEmpty && (before.0 != tenants[tenant]!.context || before.1 != tenants[tenant]!.complete) {
+                out.append(.changed(tenant: tenant, keys: []))
+            }
             pulls[tenant] = nil
             out.append(.pullFinished(peer: peer, tenant: tenant, keys: pull.keys))
             out += applyDeferredPushes(tenant)

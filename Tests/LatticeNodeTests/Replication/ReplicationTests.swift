@@ -91,6 +91,39 @@ struct ReplicationTests {
         #expect(messages < Int64(applied), "\(applied) pushes arrived in \(messages) messages")
     }
 
+    /// Rounds between nodes that hold the same data change nothing, so they commit nothing:
+    /// an idle testnet (or an edge device) does not fsync on every summary it answers.
+    @Test("rounds between converged nodes make no durable commits")
+    func idleRounds_commitNothing() async throws {
+        let cluster = try LocalCluster(count: 2)
+        defer { Task { await cluster.shutdown() } }
+        try await cluster.startAll()
+        try await cluster.node(0).write(tenant: "default", key: "k", .increment(by: 1))
+        try await cluster.waitUntil("n2 has the write") {
+            try await cluster.node(1).value(tenant: "default", key: "k")?.counter.value == 1
+        }
+        @Sendable func field(_ node: Int, _ name: String) async -> Int64 {
+            await cluster.node(node).statusDocument(version: "test")[name]?.intValue ?? -1
+        }
+        // Let the rounds in flight when the write landed finish and commit.
+        let settled = await field(1, "rounds_completed") + 2
+        try await cluster.waitUntil("n2 completes two more rounds") {
+            _ = await cluster.node(1).syncNow()
+            return await field(1, "rounds_completed") >= settled
+        }
+        let before = [await field(0, "checkpoints"), await field(1, "checkpoints")]
+        let target = [await field(0, "rounds_completed") + 3, await field(1, "rounds_completed") + 3]
+        try await cluster.waitUntil("both complete three more rounds") {
+            _ = await cluster.node(0).syncNow()
+            _ = await cluster.node(1).syncNow()
+            let done = [await field(0, "rounds_completed"), await field(1, "rounds_completed")]
+            return done[0] >= target[0] && done[1] >= target[1]
+        }
+        let after = [await field(0, "checkpoints"), await field(1, "checkpoints")]
+        #expect(before.allSatisfy { $0 > 0 }, "the write and its replication were committed: \(before)")
+        #expect(after == before, "idle rounds committed: \(before) -> \(after)")
+    }
+
     /// A node stopped and restarted on the same data directory keeps its replica id and data,
     /// and catches up with what it missed.
     @Test("a node restarted with its data converges")
