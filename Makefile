@@ -43,10 +43,11 @@ test: deps ## Run every test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-soak: deps ## Long runs: 1,000 store SIGKILL cycles, thousands of simulated seeds per fault
+soak: deps ## Long runs: 1,000 store SIGKILL cycles, thousands of simulated seeds per fault, large repairs
 	$(SWIFT) build --build-tests
 	LATTICE_SOAK_CYCLES=1000 $(SWIFT) test --skip-build --filter CrashTests.killedWriter
 	LATTICE_SIM_SEEDS=500 $(SWIFT) test --skip-build --filter SimulationTests
+	LATTICE_REPAIR_SOAK=1 $(SWIFT) test --skip-build --filter RepairHostileInputTests
 
 INTEROP_VENV := .build/noise-interop-venv
 

@@ -172,7 +172,8 @@ struct RepairSessionTests {
             RepairSession.Options(strataCapacity: 1),
             RepairSession.Options(strataCapacity: RepairLimits.strataCapacityMax + 1),
             RepairSession.Options(differencesPerRange: 0), RepairSession.Options(differencesPerRange: 256),
-            RepairSession.Options(initialCapacityPercent: 9), RepairSession.Options(extensionPercent: 0),
+            RepairSession.Options(initialCapacityPercent: 9), RepairSession.Options(initialCapacityPercent: 401),
+            RepairSession.Options(extensionPercent: 0), RepairSession.Options(extensionPercent: 101),
         ] {
             #expect(throws: RepairError.self) { try RepairSession(index: DigestIndex(), session: 1, options: options) }
         }

@@ -120,7 +120,7 @@ struct RepairSketchTests {
 
     @Test("a polynomial that does not split into distinct roots is not a set's locator")
     func nonSplittingPolynomials_haveNoRoots() {
-        // (z − 5)^2 = z^2 + 25 (characteristic 2): a repeated root.
+        // (z − 5)^2 = z^2 + 5^2 (characteristic 2; 5^2 = 17 in this field): a repeated root.
         let five: UInt32 = 5
         #expect(GF32Polynomial([GF32.square(five), 0, 1]).distinctRoots() == nil)
         // (z − 3)(z − 9) splits.

@@ -84,12 +84,14 @@ public final class LatticeNode: Sendable {
             var replicas = [String: TenantReplica]()
             for tenant in configuration.tenants { replicas[tenant] = try replicaStore.loadReplica(tenant: tenant) }
             let policies = configuration.peers.map { PeerPolicy(id: $0.id, permissions: $0.permissions) }
-            let engine = SyncEngine(
+            var engine = SyncEngine(
                 replica: replicaStore.replica,
                 restoring: replicas,
                 peers: policies,
                 firstRound: UInt64(NodeCore.wallMilliseconds()) << 16
             )
+            var generator = SystemRandomNumberGenerator()
+            engine.repairSecret = generator.next()
             let core = try NodeCore(configuration: configuration, store: replicaStore, engine: engine)
             let transport = TransportConfiguration(
                 network: configuration.network,

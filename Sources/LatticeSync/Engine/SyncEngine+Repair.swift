@@ -52,7 +52,7 @@ extension SyncEngine {
             do {
                 let id = nextRepairSession & ~RepairSessionID.responderFlag
                 nextRepairSession += 1
-                var session = try RepairSession(index: DigestIndex(tenants[tenant]!), session: id)
+                var session = try RepairSession(index: DigestIndex(tenants[tenant]!), session: id, secret: repairSecret)
                 let first = try session.start()
                 repairs[key] = RepairInProgress(id: id, session: session, startedAt: now)
                 counters.repairsStarted += 1
@@ -104,7 +104,7 @@ extension SyncEngine {
             do {
                 running = RepairInProgress(
                     id: id,
-                    session: try RepairSession(index: DigestIndex(tenants[tenant]!), session: id),
+                    session: try RepairSession(index: DigestIndex(tenants[tenant]!), session: id, secret: repairSecret),
                     startedAt: 0
                 )
             } catch {

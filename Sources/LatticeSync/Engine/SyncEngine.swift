@@ -45,6 +45,10 @@ public struct SyncEngine: Sendable {
     /// `repairResponderIntervalMilliseconds`.
     var responderStarts: [RepairKey: UInt64] = [:]
     var nextRepairSession: UInt64 = 1
+    /// Seeds the choices repair's sketch decoding makes (`RepairSession`). A node sets it to a
+    /// random secret so a peer cannot craft differences that are slow to decode here; the
+    /// engine stays deterministic for a given secret.
+    public var repairSecret: UInt64 = 0
     private var nextRound: UInt64 = 1
     /// Keys per batch in answers this engine sends.
     public var batchKeys: Int = 256

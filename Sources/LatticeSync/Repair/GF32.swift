@@ -199,9 +199,10 @@ struct GF32Polynomial: Equatable {
     ///
     /// It splits so exactly when it divides x^(2^32) − x; the roots are then found by
     /// Berlekamp's trace algorithm: gcd(f, Tr(βx)) separates the roots whose β-trace is 0
-    /// from the others. The β are fixed (the engine is deterministic); each splits a given
-    /// pair of roots with probability 1/2.
-    func distinctRoots() -> [UInt32]? {
+    /// from the others. The β are drawn from `seed` (the engine is deterministic; a node seeds
+    /// with a secret, so a peer cannot pick roots that no early β separates); each splits a
+    /// given pair of roots with probability 1/2.
+    func distinctRoots(seed: UInt64 = 0) -> [UInt32]? {
         guard degree >= 1 else { return degree == 0 ? [] : nil }
         let f = monic()
         if f.degree == 1 { return [f.coefficients[0]] }
@@ -212,7 +213,7 @@ struct GF32Polynomial: Equatable {
         var roots: [UInt32] = []
         roots.reserveCapacity(f.degree)
         var pending = [f]
-        var beta: UInt32 = 0x9e37_79b9
+        let draw = SipHash24(k0: seed, k1: 0x7374_6f6f_7232_3366)
         var attempts = 0
         while let g = pending.popLast() {
             if g.degree == 1 {
@@ -224,7 +225,7 @@ struct GF32Polynomial: Equatable {
                 attempts += 1
                 // 64 tries per factor on average would already mean something is wrong.
                 guard attempts <= 64 * f.degree else { return nil }
-                beta = GF32.multiply(beta, 0x0000_0003) ^ UInt32(truncatingIfNeeded: attempts)
+                let beta = UInt32(truncatingIfNeeded: draw.hash(word: UInt64(attempts)))
                 guard beta != 0 else { continue }
                 var t = GF32Polynomial([0, beta]).remainder(g)
                 var trace = t

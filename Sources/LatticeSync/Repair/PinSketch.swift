@@ -49,7 +49,8 @@ struct PinSketch: Equatable {
     /// else nil. The power sums `S_1 … S_2c` (even ones are squares of the odd ones) satisfy
     /// a linear recurrence whose connection polynomial has the inverses of the elements as
     /// roots; Berlekamp–Massey finds it, `GF32Polynomial.distinctRoots` its roots.
-    func decode() -> [UInt32]? {
+    /// `seed` picks the root finder's splitting elements (`GF32Polynomial.distinctRoots`).
+    func decode(seed: UInt64 = 0) -> [UInt32]? {
         let c = capacity
         guard c >= 1 else { return nil }
         if syndromes.allSatisfy({ $0 == 0 }) { return [] }
@@ -63,7 +64,7 @@ struct PinSketch: Equatable {
         // Λ(z) = Π (1 − x_k z): its reversal Π (z − x_k) has the elements as roots.
         let degree = locator.count - 1
         guard degree >= 1, locator[degree] != 0 else { return nil }
-        guard let roots = GF32Polynomial(locator.reversed()).distinctRoots(), roots.count == degree,
+        guard let roots = GF32Polynomial(locator.reversed()).distinctRoots(seed: seed), roots.count == degree,
             !roots.contains(0)
         else { return nil }
         return roots

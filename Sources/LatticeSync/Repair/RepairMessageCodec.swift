@@ -87,6 +87,7 @@ private struct RangeDecoder {
     var sawInfinity = false
     var previousWasSkip = false
     var syndromes = 0
+    var asked = 0
     var found = 0
 
     mutating func next(_ r: inout ByteReader) throws(CodecError) -> RepairRange {
@@ -169,6 +170,13 @@ private struct RangeDecoder {
             return .sketch(first: first, syndromes: s)
         case 3:
             let (first, count) = try syndromeSpan(&r, "more")
+            asked += count
+            guard asked <= RepairLimits.moreSyndromesPerMessageMax else {
+                throw r.error(
+                    .limitExceeded,
+                    "message asks for over \(RepairLimits.moreSyndromesPerMessageMax) more syndromes"
+                )
+            }
             return .more(first: first, count: count)
         default:
             let n = try r.varint("found count")

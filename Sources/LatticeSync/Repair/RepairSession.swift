@@ -37,7 +37,7 @@ public struct RepairSession: Sendable {
         /// A range's first sketch holds this percentage of its expected differences (plus the
         /// check syndrome): below 100 trades a round for bytes, since extending is exact.
         public var initialCapacityPercent: Int
-        /// A failed decode asks for this percentage of the syndromes it has (4 to 64).
+        /// A failed decode asks for this percentage of the syndromes it has (4 to 32).
         public var extensionPercent: Int
 
         /// Defaults measured by `lattice bench repair` (n = 1,000,000; see §8.9 of the
@@ -89,14 +89,25 @@ public struct RepairSession: Sendable {
     /// Positions in `index` whose states the peer lacks.
     private var toSend = Set<Int>()
     private var pending: [RangeKey: Pending] = [:]
+    /// The peer's syndromes held in `pending`.
+    private var pendingSyndromes = 0
+    /// Seeds the root finder's choices (`GF32Polynomial.distinctRoots`): a secret of this
+    /// node, so a peer cannot craft differences that make our decoding slow.
+    let rootSeed: UInt64
     public private(set) var roundsReceived = 0
 
     /// A session over `index`; `session` is the initiator's session id, which salts the item
     /// ids (both sides use the same).
-    public init(index: DigestIndex, session: UInt64, options: Options = Options()) throws(RepairError) {
+    public init(
+        index: DigestIndex,
+        session: UInt64,
+        options: Options = Options(),
+        secret: UInt64 = 0
+    ) throws(RepairError) {
         try options.validate()
         self.index = index
         self.options = options
+        self.rootSeed = secret ^ session
         let hasher = RepairIDs.hasher(session: session)
         var ids = [UInt32]()
         var strata = [UInt8]()
@@ -156,16 +167,33 @@ public struct RepairSession: Sendable {
         return reply
     }
 
+    /// What an answer may still add: ranges beyond one per received range (a cut adds its
+    /// parts but one), and syndromes beyond those kept for the `more` requests still to answer.
+    struct Budget {
+        var extraRanges: Int
+        var syndromes: Int
+    }
+
     private mutating func answer(_ message: RepairMessage) throws(RepairError) -> RepairMessage {
         var out = ResponseBuilder()
         var lower: [UInt8] = []
         var lo = 0
-        for (i, range) in message.ranges.enumerated() {
+        // Each received range is answered with at most one range (its payload, or part of a
+        // merged skip), so the answer holds at most as many ranges as the message plus the
+        // extra parts of its cuts. Answers to `more` are at most what was asked, which the
+        // codec bounds by `moreSyndromesPerMessageMax`; cuts share the rest.
+        let asked = message.ranges.reduce(0) { n, r in
+            if case .more(_, let count) = r.payload { return n + count }
+            return n
+        }
+        var budget = Budget(
+            extraRanges: RepairLimits.rangesPerMessageMax - message.ranges.count,
+            syndromes: RepairLimits.syndromesPerMessageMax - asked
+        )
+        for range in message.ranges {
             let hi = position(of: range.upperBound)
             let key = RangeKey(lower: lower, upper: range.upperBound)
-            // Room for a split: every range still to answer may need one range and a skip.
-            let room = RepairLimits.rangesPerMessageMax - out.ranges.count - 2 * (message.ranges.count - i)
-            try respond(to: range.payload, key, lo..<hi, room: room, into: &out)
+            try respond(to: range.payload, key, lo..<hi, &budget, into: &out)
             out.skip(to: range.upperBound)
             if case .key(let k) = range.upperBound { lower = k }
             lo = hi
@@ -184,7 +212,7 @@ public struct RepairSession: Sendable {
         to payload: RepairRange.Payload,
         _ key: RangeKey,
         _ own: Range<Int>,
-        room: Int,
+        _ budget: inout Budget,
         into out: inout ResponseBuilder
     ) throws(RepairError) {
         switch payload {
@@ -193,24 +221,28 @@ public struct RepairSession: Sendable {
         case .strata(let items, let capacity, let levels):
             pending[key] = nil
             let ours = ownStrata(own, levels: levels.count, capacity: capacity)
-            var roots: [UInt32] = []
+            var decoded: [(roots: [UInt32], level: Int)] = []
             var failed: Int?
             for j in levels.indices.reversed() {
-                guard let r = PinSketch(syndromes: zip(levels[j], ours[j]).map { $0 ^ $1 }).decode() else {
+                guard let r = PinSketch(syndromes: zip(levels[j], ours[j]).map { $0 ^ $1 }).decode(seed: rootSeed)
+                else {
                     failed = j
                     break
                 }
-                roots += r
+                decoded.append((r, j))
             }
             guard let failed else {
-                resolved(roots, key, own, into: &out)
+                resolved(decoded, levels: levels.count, key, own, into: &out)
                 return
             }
-            // The levels above the failed one hold 2^-(failed + 1) of the items.
-            var estimate = max(roots.count, 1) << min(failed + 1, 40)
-            if failed == levels.count - 1 { estimate = Int(clamping: max(items, UInt64(own.count))) }
-            estimate = max(estimate, abs(Int(clamping: items) - own.count))
-            partition(own, key, expected: estimate, room: max(room, 1), into: &out)
+            // The levels above the failed one hold 2^-(failed + 1) of the items. Counts are
+            // capped (`estimateMax`): a peer's item count is a number it chose.
+            let peerItems = Int(min(items, UInt64(Self.estimateMax)))
+            let decodedCount = decoded.reduce(0) { $0 + $1.roots.count }
+            var estimate = max(decodedCount, 1) << min(failed + 1, 32)
+            if failed == levels.count - 1 { estimate = max(peerItems, own.count) }
+            estimate = min(max(estimate, abs(peerItems - own.count)), Self.estimateMax)
+            cut(own, key, expected: estimate, &budget, into: &out)
         case .sketch(let first, let syndromes):
             var p: Pending
             if first == 0 {
@@ -222,24 +254,24 @@ public struct RepairSession: Sendable {
                         "sketch syndromes from \(first) for a range where we hold \(pending[key]?.theirs.count ?? 0)"
                     )
                 }
+                pendingSyndromes -= existing.theirs.count
                 existing.theirs += syndromes
                 existing.ours += ownSyndromes(own, first: first, count: syndromes.count)
                 p = existing
             }
-            if let roots = PinSketch(syndromes: zip(p.theirs, p.ours).map { $0 ^ $1 }).decode() {
-                pending[key] = nil
-                resolved(roots, key, own, into: &out)
+            forget(key)
+            if let roots = PinSketch(syndromes: zip(p.theirs, p.ours).map { $0 ^ $1 }).decode(seed: rootSeed) {
+                resolved([(roots, 0)], levels: nil, key, own, into: &out)
                 return
             }
             let total = p.theirs.count
             if total < RepairLimits.sketchCapacityMax {
-                pending[key] = p
-                let step = min(max(4, (total * options.extensionPercent + 99) / 100), 64)
+                try keep(p, for: key)
+                let step = min(max(4, (total * options.extensionPercent + 99) / 100), Self.extensionMax)
                 out.emit(key.upper, .more(first: total, count: min(step, RepairLimits.sketchCapacityMax - total)))
                 return
             }
-            pending[key] = nil
-            split(own, key, room: room, into: &out)
+            split(own, key, ours: p.ours, &budget, into: &out)
         case .more(let first, let count):
             out.emit(key.upper, .sketch(first: first, syndromes: ownSyndromes(own, first: first, count: count)))
         case .found(let positions):
@@ -254,27 +286,58 @@ public struct RepairSession: Sendable {
         }
     }
 
-    /// A decoded difference of a range: our items among `roots` are ours to send; the
+    /// Keeps a range's syndromes until its next extension, within the session's bounds.
+    private mutating func keep(_ p: Pending, for key: RangeKey) throws(RepairError) {
+        guard pending.count < Self.pendingRangesMax,
+            pendingSyndromes + p.theirs.count <= Self.pendingSyndromesMax
+        else {
+            throw RepairError(
+                .protocolViolation,
+                "the peer keeps over \(Self.pendingRangesMax) ranges or \(Self.pendingSyndromesMax) syndromes undecided"
+            )
+        }
+        pending[key] = p
+        pendingSyndromes += p.theirs.count
+    }
+
+    private mutating func forget(_ key: RangeKey) {
+        if let old = pending.removeValue(forKey: key) { pendingSyndromes -= old.theirs.count }
+    }
+
+    /// A decoded difference of a range: our items among the roots are ours to send; the
     /// peer's are answered with their positions among the peer's items ordered by id, which
-    /// we know: ours, less our extra items, plus the peer's.
+    /// we know: ours, less one of ours per root that is ours, plus the peer's. A root decoded
+    /// from a strata level is ours only if one of our items with that id is in that level.
     private mutating func resolved(
-        _ roots: [UInt32],
+        _ decoded: [(roots: [UInt32], level: Int)],
+        levels: Int?,
         _ key: RangeKey,
         _ own: Range<Int>,
         into out: inout ResponseBuilder
     ) {
-        guard !roots.isEmpty else { return }
-        var positionsByID: [UInt32: [Int]] = [:]
-        let rootSet = Set(roots)
-        for p in own where rootSet.contains(ids[p]) { positionsByID[ids[p], default: []].append(p) }
+        guard decoded.contains(where: { !$0.roots.isEmpty }) else { return }
+        struct Slot: Hashable {
+            var id: UInt32
+            var level: Int
+        }
+        func level(_ p: Int) -> Int { levels.map { min(Int(strata[p]), $0 - 1) } ?? 0 }
+        var wanted = Set<Slot>()
+        for (roots, l) in decoded { for r in roots { wanted.insert(Slot(id: r, level: l)) } }
+        var mine: [Slot: [Int]] = [:]
+        for p in own {
+            let slot = Slot(id: ids[p], level: level(p))
+            if wanted.contains(slot) { mine[slot, default: []].append(p) }
+        }
         var theirs: [UInt32] = []
         var oursRemoved: [UInt32] = []
-        for r in roots {
-            if let mine = positionsByID[r] {
-                toSend.formUnion(mine)
-                oursRemoved.append(r)  // the peer holds one fewer item with this id than we do
-            } else {
-                theirs.append(r)
+        for (roots, l) in decoded {
+            for r in roots {
+                if let positions = mine[Slot(id: r, level: l)] {
+                    toSend.formUnion(positions)
+                    oursRemoved.append(r)  // the peer holds one fewer item with this id than we do
+                } else {
+                    theirs.append(r)
+                }
             }
         }
         guard !theirs.isEmpty else { return }
@@ -284,43 +347,56 @@ public struct RepairSession: Sendable {
         let found = theirs.enumerated().map { i, id in
             lowerBound(sortedOwn, id) - lowerBound(oursRemoved, id) + i
         }
+        // Coincidences of ids can only make this model wrong, never invalid; should it be (a
+        // crafted difference), the peer's items of this range are left to the next session.
+        guard found.first! >= 0, zip(found, found.dropFirst()).allSatisfy({ $0 < $1 }) else { return }
         out.emit(key.upper, .found(found))
     }
 
     /// Cuts `own` into ranges expected to hold `differencesPerRange` of `expected`
-    /// differences each, with a first sketch of each.
-    private func partition(
+    /// differences each, with a first sketch of each, within the answer's budget.
+    private func cut(
         _ own: Range<Int>,
         _ key: RangeKey,
         expected: Int,
-        room: Int,
+        minimumParts: Int = 1,
+        _ budget: inout Budget,
         into out: inout ResponseBuilder
     ) {
         let wanted = (expected + options.differencesPerRange - 1) / options.differencesPerRange
-        let parts = max(1, min(wanted, own.count, room))
+        let parts = max(1, min(wanted, own.count, budget.extraRanges + 1, Self.partsMax, budget.syndromes))
+        guard parts >= minimumParts else { return }
         let perPart = (expected + parts - 1) / parts
-        let budget = RepairLimits.syndromesPerMessageMax / parts
         let capacity = min(
             max(2, (perPart * options.initialCapacityPercent + 99) / 100 + 1),
             RepairLimits.sketchCapacityMax,
-            budget
+            budget.syndromes / parts
         )
+        guard capacity >= 1 else { return }
+        budget.extraRanges -= parts - 1
+        budget.syndromes -= parts * capacity
         emitParts(own, key, parts: parts, capacity: capacity, into: &out)
     }
 
-    /// A range whose difference overflowed the largest sketch: cut it as for an estimate of
-    /// twice that (or, holding too few items to cut, send our largest sketch so the peer cuts).
-    private func split(_ own: Range<Int>, _ key: RangeKey, room: Int, into out: inout ResponseBuilder) {
-        let expected = 2 * RepairLimits.sketchCapacityMax
-        let wanted = (expected + options.differencesPerRange - 1) / options.differencesPerRange
-        guard min(wanted, own.count, room) >= 2 else {
-            out.emit(
-                key.upper,
-                .sketch(first: 0, syndromes: ownSyndromes(own, first: 0, count: RepairLimits.sketchCapacityMax))
-            )
-            return
-        }
-        partition(own, key, expected: expected, room: room, into: &out)
+    /// A range whose difference outgrew the largest sketch: cut it as for an estimate of
+    /// twice that. Holding too few items to cut (or with no room left in the answer), send our
+    /// own sketch instead (the syndromes we hold, as many as the budget allows), so that the
+    /// peer, which holds the differing items, cuts it; with no syndromes left either, the range
+    /// is left to the next session.
+    private func split(
+        _ own: Range<Int>,
+        _ key: RangeKey,
+        ours: [UInt32],
+        _ budget: inout Budget,
+        into out: inout ResponseBuilder
+    ) {
+        let before = out.ranges.count
+        cut(own, key, expected: 2 * RepairLimits.sketchCapacityMax, minimumParts: 2, &budget, into: &out)
+        guard out.ranges.count == before else { return }
+        let count = min(ours.count, budget.syndromes)
+        guard count >= 1 else { return }
+        budget.syndromes -= count
+        out.emit(key.upper, .sketch(first: 0, syndromes: Array(ours.prefix(count))))
     }
 
     private func emitParts(
@@ -393,6 +469,17 @@ public struct RepairSession: Sendable {
 
     /// How far a split may move from an equal split to find a shorter bound.
     static let cutSlackMax = 65_536
+    /// A cut's parts: half the ranges of a message, so the answer to it has room to cut too.
+    static let partsMax = RepairLimits.rangesPerMessageMax / 2
+    /// Syndromes one `more` asks for: with at most 4,096 ranges a message's requests stay
+    /// within `RepairLimits.moreSyndromesPerMessageMax`.
+    static let extensionMax = RepairLimits.moreSyndromesPerMessageMax / RepairLimits.rangesPerMessageMax
+    /// The largest difference an estimate claims (a peer's item count is its word).
+    static let estimateMax = 1 << 40
+    /// Ranges and peer syndromes a session keeps undecided: what a conforming peer reaches
+    /// with two messages of the largest cut, far below what a looping peer would make us hold.
+    static let pendingRangesMax = 4 * RepairLimits.rangesPerMessageMax
+    static let pendingSyndromesMax = 4 * RepairLimits.syndromesPerMessageMax
 
     /// The shortest prefix of `next` that sorts after `previous` (`previous < next`).
     private func separator(after previous: [UInt8], upTo next: [UInt8]) -> [UInt8] {
