@@ -20,7 +20,7 @@ struct RepairSessionTests {
             let pair = RepairFixture.pair(n: n, d: d, rng: &rng)
             let options = RepairSession.Options(
                 strataCapacity: Int.random(in: 2...32, using: &rng),
-                differencesPerRange: Int.random(in: 1...128, using: &rng),
+                differencesPerRange: Int.random(in: 1...(RepairLimits.sketchCapacityMax - 1), using: &rng),
                 initialCapacityPercent: Int.random(in: 10...200, using: &rng),
                 extensionPercent: Int.random(in: 1...100, using: &rng)
             )
