@@ -133,7 +133,9 @@ extension Store {
             // The record's first bytes (the nonce) are read first; the rest only after the
             // HChaCha20 and ChaCha20 work, which the prefetch overlaps with its cache misses.
             guard let sealed = try txn.getPrefetching(tables.records, lmdbKey) else { return nil }
-            let what = { "record of key '\(key.prefix(64))' in tenant '\(keys.name)'" }
+            // A local function, not a closure value: it is only built into a message on failure,
+            // and a get allocates nothing for it.
+            func what() -> String { "record of key '\(key.prefix(64))' in tenant '\(keys.name)'" }
             return try keys.withOpened(sealed, table: .records, lmdbKey: lmdbKey, what: what()) { plain in
                 let record = try RecordPlaintext.Header(plain, what: what())
                 guard Self.bytes(plain, record.name, equal: key) else {
