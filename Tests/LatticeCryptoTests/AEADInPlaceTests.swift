@@ -3,9 +3,14 @@ import Testing
 
 /// `XChaCha20Poly1305.open(_:additionalData:key:into:)` against libsodium's own AEAD (the
 /// reference here): every box `seal` makes opens to its plaintext, on both sides of the
-/// one-pass threshold, and any changed byte, wrong key or wrong additional data is refused.
+/// one-pass threshold and of each keystream chunk, and any changed byte, wrong key or wrong
+/// additional data is refused without writing to the output.
 @Suite struct AEADInPlaceTests {
-    static let plainCounts = [0, 1, 15, 16, 17, 63, 64, 65, 119, 128, 1000, 1984, 2000, 2048, 2049, 5000]
+    /// Around the one-pass threshold (2,048 bytes with the additional data), and where block 0
+    /// and the ciphertext's keystream fill a keystream chunk exactly or spill into the next.
+    static let plainCounts = [
+        0, 1, 15, 16, 17, 63, 64, 65, 119, 128, 192, 193, 448, 449, 1000, 1984, 2000, 2048, 2049, 5000,
+    ]
     static let adCounts = [0, 1, 16, 43, 64]
 
     /// Deterministic bytes, so a failure replays exactly.
@@ -53,6 +58,26 @@ import Testing
         }
         #expect(throws: CryptoError.self) { try Self.openInPlace(sealed, ad: ad, key: SecretBytes(randomCount: 32)) }
         #expect(throws: CryptoError.self) { try Self.openInPlace(sealed, ad: Array(ad.dropLast()), key: key) }
+    }
+
+    @Test(arguments: [1, 119, 448, 1000])
+    func leavesTheOutputUntouched_whenTheBoxIsRefused(plainCount: Int) throws {
+        let key = SecretBytes(randomCount: 32)
+        let ad = Self.bytes(43, salt: 9)
+        var sealed = XChaCha20Poly1305.seal(Self.bytes(plainCount, salt: 11), additionalData: ad, key: key)
+        sealed[sealed.count - 1] ^= 0x80
+        var out = [UInt8](repeating: 0xee, count: plainCount)
+        let result = sealed.withUnsafeBytes { s in
+            ad.withUnsafeBytes { a in
+                out.withUnsafeMutableBytes { o in
+                    Result { () throws(CryptoError) in
+                        try XChaCha20Poly1305.open(s, additionalData: a, key: key, into: o)
+                    }
+                }
+            }
+        }
+        #expect(throws: CryptoError.self) { try result.get() }
+        #expect(out == [UInt8](repeating: 0xee, count: plainCount))
     }
 
     @Test func refusesAShortBox_andATooSmallOutput() throws {

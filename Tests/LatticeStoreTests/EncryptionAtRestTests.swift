@@ -77,7 +77,10 @@ import Glibc
         #expect(access(fixture.dataDirectory, F_OK) != 0)  // nothing was created
     }
 
-    @Test func corruptedRecordOnDisk_failsThatKeyOnly() async throws {
+    /// A flipped bit anywhere in a sealed record: in the nonce's HChaCha20 part (0) or its
+    /// inner-nonce part (20), the ciphertext (30), or the tag (the last byte).
+    @Test(arguments: [0, 20, 30, -1])
+    func corruptedRecordOnDisk_failsThatKeyOnly(flippedByte: Int) async throws {
         let fixture = try StoreFixture()
         defer { fixture.remove() }
         var sealed: [UInt8] = []
@@ -93,7 +96,8 @@ import Glibc
         var bytes = readFile(path)
         let hits = occurrences(of: sealed, in: bytes)
         #expect(!hits.isEmpty)
-        for offset in hits { bytes[offset + 30] ^= 0x20 }  // a ciphertext byte, past the nonce
+        let at = flippedByte >= 0 ? flippedByte : sealed.count + flippedByte
+        for offset in hits { bytes[offset + at] ^= 0x20 }
         let f = fopen(path, "r+b")!
         _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
         fclose(f)

@@ -17,6 +17,14 @@ extension TransactionReading {
         return UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
     }
 
+    /// Like ``get(_:_:)``, and starts loading the value's cache lines at once
+    /// (`lattice_mdb_prefetch`), for a caller with work to do before it reads the value.
+    func getPrefetching(_ db: Database, _ key: some ContiguousKey) throws(StoreError) -> UnsafeRawBufferPointer? {
+        guard let value = try get(db, key) else { return nil }
+        lattice_mdb_prefetch(value.baseAddress, value.count)
+        return value
+    }
+
     /// Runs `body` with a cursor on `db`; the cursor is closed when `body` returns.
     func withCursor<T>(_ db: Database, _ body: (Cursor) throws -> T) throws -> T {
         var cursor: OpaquePointer?

@@ -17,7 +17,7 @@ extension Store {
 
     /// The tenants of this store, sorted.
     public func tenantNames() -> [String] {
-        tenantCache.withLock { Array($0.keys) }.sorted()
+        tenantCache.withLock { Array($0.byName.keys) }.sorted()
     }
 
     /// Crypto-shreds `name`: destroys its data key, so none of its records can be read from then
@@ -37,7 +37,7 @@ extension Store {
 
     /// The keys of `name` for a read; throws `unknownTenant` if it does not exist.
     func tenantKeys(_ name: String) throws(StoreError) -> TenantKeys {
-        guard let keys = tenantCache.withLock({ $0[name] }) else { throw unknownTenant(name) }
+        guard let keys = tenantCache.withLock({ $0.lookUp(name) }) else { throw unknownTenant(name) }
         return keys
     }
 
@@ -135,10 +135,10 @@ extension StoreWriter {
     /// Adds `name` to the tenant key file (durably, before this returns) unless it exists.
     /// Touches no LMDB table: the key file alone records tenants and hands out their numbers.
     func createTenant(_ name: String) throws {
-        guard store.tenantCache.withLock({ $0[name] }) == nil else { return }
+        guard store.tenantCache.withLock({ $0.byName[name] }) == nil else { return }
         let entry = try store.keyFile.add(name)
         let keys = TenantKeys(name: entry.name, number: entry.number, dataKey: entry.dataKey)
-        store.tenantCache.withLock { $0[name] = keys }
+        store.tenantCache.withLock { $0.insert(keys) }
     }
 
     /// Commits a purge marker for `name` (the durable intent to shred it); returns its number.
@@ -152,9 +152,7 @@ extension StoreWriter {
     /// from memory. Its purge marker must already be durable.
     func destroyTenantKey(_ name: String, number: UInt64) throws {
         try store.keyFile.remove([number])
-        store.tenantCache.withLock { cache in
-            if cache[name]?.number == number { cache[name] = nil }
-        }
+        store.tenantCache.withLock { $0.remove(name, number: number) }
     }
 
     func purgeStep(tenantNumber: UInt64) throws -> Bool {

@@ -55,7 +55,7 @@ public final class Store: Sendable {
     let tables: Tables
     let secrets: MasterSecrets
     let keyFile: TenantKeyFile
-    let tenantCache: Mutex<[String: TenantKeys]>
+    let tenantCache: Mutex<TenantTable>
 
     /// Reader slots of dead processes that were cleared when the store opened.
     public var staleReadersCleared: Int { environment.staleReadersCleared }
@@ -75,7 +75,7 @@ public final class Store: Sendable {
         self.tables = tables
         self.secrets = secrets
         self.keyFile = keyFile
-        tenantCache = Mutex(Self.loadTenants(keyFile))
+        tenantCache = Mutex(TenantTable(Self.loadTenants(keyFile)))
         var relaxedMs: Int?
         if case .relaxed(let ms) = configuration.durability { relaxedMs = ms }
         writer = GroupCommitWriter(
