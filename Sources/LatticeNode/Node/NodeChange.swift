@@ -77,9 +77,6 @@ public enum NodeLimits {
     /// Frames queued to one peer before the connection is judged too slow and closed (the
     /// next round resends what it lacked).
     public static let outboundFramesQueuedMax = 8_192
-    /// Payload bytes queued to one peer before the same: 64 MiB, sixteen of the largest batches
-    /// (`SyncLimits.entriesBytesTarget`) or four of the largest messages.
-    public static let outboundBytesQueuedMax = 64 << 20
     /// Pushes held for one peer while its coalescing window is open; more are sent at once.
     /// They leave as one `pushes` message per tenant, so this is at most that message's limit.
     public static let pushesCoalescedMax = SyncLimits.pushesPerMessageMax

@@ -171,14 +171,10 @@ actor NodeCore {
         stats[peer, default: PeerStats()].bytesOut += UInt64(payload.count)
         stats[peer, default: PeerStats()].messagesOut += 1
         let frame = WireFrame(type: .sync, payload: payload, compressionLevel: compressionLevels[peer])
-        if !link.outbound.enqueue(frame) {
+        if case .dropped = link.outbound.yield(frame) {
             logger.warning(
                 "peer is not reading fast enough; closing the connection (the next round resends what it lacks)",
-                metadata: [
-                    "peer": "\(NodeIdentity.short(peer))", "queuedBytes": "\(link.outbound.bytesQueued)",
-                    "framesMax": "\(NodeLimits.outboundFramesQueuedMax)",
-                    "bytesMax": "\(NodeLimits.outboundBytesQueuedMax)",
-                ]
+                metadata: ["peer": "\(NodeIdentity.short(peer))", "queued": "\(NodeLimits.outboundFramesQueuedMax)"]
             )
             link.outbound.finish()
         }
@@ -260,7 +256,7 @@ actor NodeCore {
     private func connectionUp(
         _ peer: String,
         _ connection: UInt64,
-        _ outbound: OutboundQueue,
+        _ outbound: AsyncStream<WireFrame>.Continuation,
         _ address: String,
         _ step: inout NodeStep
     ) {

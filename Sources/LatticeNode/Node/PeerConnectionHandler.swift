@@ -22,7 +22,9 @@ struct PeerConnectionHandler: Sendable {
         let peer = NodeIdentity.id(of: connection.peer.staticKey)
         let id = ids.make()
         let inbox = core.inbox
-        let outbound = OutboundQueue()
+        let (frames, outbound) = AsyncStream<WireFrame>.makeStream(
+            bufferingPolicy: .bufferingOldest(NodeLimits.outboundFramesQueuedMax)
+        )
         var reason = "connection closed"
         do {
             reason = try await connection.run { inboundFrames, writer in
@@ -31,10 +33,7 @@ struct PeerConnectionHandler: Sendable {
                 )
                 return try await withThrowingTaskGroup(of: String.self) { group in
                     group.addTask {
-                        for await frame in outbound.frames {
-                            outbound.dequeued(frame)
-                            try await writer.write(frame)
-                        }
+                        for await frame in frames { try await writer.write(frame) }
                         return "closed by this node"
                     }
                     group.addTask {
