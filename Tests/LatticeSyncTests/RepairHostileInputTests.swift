@@ -98,6 +98,32 @@ struct RepairHostileInputTests {
         #expect(rounds == RepairSession.pendingRangesMax / RepairLimits.rangesPerMessageMax + 1)
     }
 
+    @Test("the syndromes a session holds are counted once per range, through extensions and restarts")
+    func heldSyndromes_areCountedExactly() throws {
+        let index = RepairFixture.index(Dictionary(uniqueKeysWithValues: (0..<50).map { ("k\($0)", UInt64($0)) }))
+        var session = try RepairSession(index: index, session: 3)
+        let peer = try RepairSession(index: DigestIndex(), session: 3)
+        func sketch(_ first: Int, _ count: Int) -> RepairMessage {
+            RepairMessage(ranges: [
+                RepairRange(
+                    upperBound: .infinity,
+                    payload: .sketch(first: first, syndromes: peer.ownSyndromes(0..<0, first: first, count: count))
+                )
+            ])
+        }
+        _ = try session.receive(sketch(0, 8))  // 50 differences: undecodable, kept
+        #expect(session.pendingSyndromes == 8)
+        _ = try session.receive(sketch(8, 4))
+        #expect(session.pendingSyndromes == 12)
+        _ = try session.receive(sketch(0, 6))  // the range starts afresh
+        #expect(session.pendingSyndromes == 6)
+        let strata = RepairMessage(ranges: [
+            RepairRange(upperBound: .infinity, payload: .strata(items: 0, capacity: 2, levels: [[0, 0]]))
+        ])
+        _ = try session.receive(strata)  // replaces the range's sketch
+        #expect(session.pendingSyndromes == 0)
+    }
+
     @Test("roots are found whatever the seed of the root finder")
     func rootsDoNotDependOnTheSeed() {
         var rng = SplitMix64(seed: 4)

@@ -90,7 +90,7 @@ public struct RepairSession: Sendable {
     private var toSend = Set<Int>()
     private var pending: [RangeKey: Pending] = [:]
     /// The peer's syndromes held in `pending`.
-    private var pendingSyndromes = 0
+    private(set) var pendingSyndromes = 0
     /// Seeds the root finder's choices (`GF32Polynomial.distinctRoots`): a secret of this
     /// node, so a peer cannot craft differences that make our decoding slow.
     let rootSeed: UInt64
@@ -219,7 +219,7 @@ public struct RepairSession: Sendable {
         case .skip:
             break
         case .strata(let items, let capacity, let levels):
-            pending[key] = nil
+            forget(key)
             let ours = ownStrata(own, levels: levels.count, capacity: capacity)
             var decoded: [(roots: [UInt32], level: Int)] = []
             var failed: Int?
@@ -254,7 +254,6 @@ public struct RepairSession: Sendable {
                         "sketch syndromes from \(first) for a range where we hold \(pending[key]?.theirs.count ?? 0)"
                     )
                 }
-                pendingSyndromes -= existing.theirs.count
                 existing.theirs += syndromes
                 existing.ours += ownSyndromes(own, first: first, count: syndromes.count)
                 p = existing
