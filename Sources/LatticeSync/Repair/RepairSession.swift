@@ -353,7 +353,9 @@ public struct RepairSession: Sendable {
     }
 
     /// Cuts `own` into ranges expected to hold `differencesPerRange` of `expected`
-    /// differences each, with a first sketch of each, within the answer's budget.
+    /// differences each, with a first sketch of each, within the answer's budget. Returns
+    /// false, emitting nothing, when the budget allows fewer than `minimumParts` parts.
+    @discardableResult
     private func cut(
         _ own: Range<Int>,
         _ key: RangeKey,
@@ -361,20 +363,21 @@ public struct RepairSession: Sendable {
         minimumParts: Int = 1,
         _ budget: inout Budget,
         into out: inout ResponseBuilder
-    ) {
+    ) -> Bool {
         let wanted = (expected + options.differencesPerRange - 1) / options.differencesPerRange
         let parts = max(1, min(wanted, own.count, budget.extraRanges + 1, Self.partsMax, budget.syndromes))
-        guard parts >= minimumParts else { return }
+        guard parts >= minimumParts else { return false }
         let perPart = (expected + parts - 1) / parts
         let capacity = min(
             max(2, (perPart * options.initialCapacityPercent + 99) / 100 + 1),
             RepairLimits.sketchCapacityMax,
             budget.syndromes / parts
         )
-        guard capacity >= 1 else { return }
+        guard capacity >= 1 else { return false }
         budget.extraRanges -= parts - 1
         budget.syndromes -= parts * capacity
         emitParts(own, key, parts: parts, capacity: capacity, into: &out)
+        return true
     }
 
     /// A range whose difference outgrew the largest sketch: cut it as for an estimate of
@@ -389,9 +392,9 @@ public struct RepairSession: Sendable {
         _ budget: inout Budget,
         into out: inout ResponseBuilder
     ) {
-        let before = out.ranges.count
-        cut(own, key, expected: 2 * RepairLimits.sketchCapacityMax, minimumParts: 2, &budget, into: &out)
-        guard out.ranges.count == before else { return }
+        if cut(own, key, expected: 2 * RepairLimits.sketchCapacityMax, minimumParts: 2, &budget, into: &out) {
+            return
+        }
         let count = min(ours.count, budget.syndromes)
         guard count >= 1 else { return }
         budget.syndromes -= count
